@@ -1,0 +1,51 @@
+# One command per habit. Every target sets itself up from nothing (a fresh clone).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint bench eval lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+## make run: set up, then web server + worker(s) + scheduler on 127.0.0.1:8000 (Ctrl-C stops all)
+run: $(STAMP)
+	$(BIN)/broadsheet setup
+	$(BIN)/honcho -f Procfile start -c worker=$${BROADSHEET_WORKERS:-1}
+
+## make test: every test, on SQLite, then the ingest suite again on PostgreSQL when it answers
+test: $(STAMP)
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: $(STAMP)
+	BROADSHEET_HOME=var/test $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@if $(BIN)/python scripts/pg_available.py "$(PG_URL)"; then \
+		BROADSHEET_HOME=var/test-pg DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not sqlite_only" broadsheet/ingest broadsheet/articles tests; \
+	else \
+		echo "SKIPPED: PostgreSQL does not answer at $(PG_URL); the cluster-mode suite did not run."; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy broadsheet config
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+eval: $(STAMP)
+	$(BIN)/python bench/extraction.py
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned versions for every install (pip install -c constraints.txt). Regenerate: make lock' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var

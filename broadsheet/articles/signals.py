@@ -1,0 +1,8 @@
+"""The hook between the pipeline and enrichment: articles must not import enrich, so enrich listens.
+
+`article_stored` is sent after the storing transaction commits, with `article_id` and `created`.
+"""
+
+from django.dispatch import Signal
+
+article_stored = Signal()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from importlib.resources import files
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from broadsheet.ingest.models import Feed
+from broadsheet.ingest.services import feeds_import_opml
+
+
+class Command(BaseCommand):
+    help = "Create or migrate the database and load the default feeds on first run."
+
+    def handle(self, *args: object, **options: object) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Feed.objects.exists():
+            content = files("broadsheet.ingest").joinpath("data/default.opml").read_bytes()
+            added, _ = feeds_import_opml(content=content)
+            self.stdout.write(f"loaded {added} default feeds")
+        self.stdout.write("database ready")
