@@ -17,6 +17,7 @@ COMMANDS = {
     "worker": "worker",
     "scheduler": "scheduler",
     "extract": "extract",
+    "nlp": "nlp",
     "setup": "setup",
     "manage": "",
 }
@@ -34,6 +35,7 @@ commands:
   worker                    a task worker (run several, on any host)
   scheduler                 enqueue due feeds and repair the queue (run one or more)
   extract [--url URL] FILE...   extract articles from saved pages, one JSON line each
+  nlp TASK                  NLP tasks over JSON lines (summarize, hashtags, cluster, dedupe, related)
   setup                     create the database and load the default feeds
   manage ARGS               any Django management command
 """

@@ -51,7 +51,9 @@ def _database(url: str) -> dict[str, object]:
         }
     if parts.scheme == "sqlite":
         db = _database("")
-        db["NAME"] = unquote(parts.path)
+        # sqlite:////abs/path and sqlite:///rel/path, as dj-database-url reads them.
+        path = unquote(parts.path)
+        db["NAME"] = path[1:] if path.startswith("//") else path.lstrip("/")
         return db
     raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
 
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "broadsheet.accounts",
     "broadsheet.ingest",
     "broadsheet.articles",
+    "broadsheet.enrich",
     "broadsheet.web",
 ]
 
