@@ -81,16 +81,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class _Body(httpx.AsyncByteStream):
     """_Body hands httpcore's raw response stream to httpx, closing it with the response."""
 
-    def __init__(self, stream: AsyncIterator[bytes] | httpcore.Response) -> None:
-        self._response = stream
+    def __init__(self, response: httpcore.Response) -> None:
+        self._response = response
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._response, httpcore.Response)
         async for chunk in self._response.aiter_stream():
             yield chunk
 
     async def aclose(self) -> None:
-        assert isinstance(self._response, httpcore.Response)
         await self._response.aclose()
 
 
