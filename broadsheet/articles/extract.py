@@ -65,14 +65,18 @@ def extract_article(html: str | bytes, *, url: str, status: int = 200) -> Extrac
     # libxml2 stops building the tree 256 levels down, which bounds every tree walk below.
     tree = trafilatura.load_html(html) if html.strip() else None
     page = _page_info(tree, url)
-    reason = challenge_reason(html, title=page["title"], status=status)
+    reason = challenge_reason(html, title=page.title, status=status)
     if reason:
         raise ChallengePage(reason)
     if tree is None:
         raise NotAnArticle("no HTML document")
     try:
         doc = trafilatura.bare_extraction(
-            tree, url=url or None, with_metadata=True, date_extraction_params=_date_params(), **TEXT_OPTIONS
+            tree,
+            url=url or None,
+            with_metadata=True,
+            date_extraction_params=_date_params(),
+            **TEXT_OPTIONS,
         )
         rich = trafilatura.bare_extraction(tree, url=url or None, **HTML_OPTIONS) if doc else None
     except Exception as err:  # the extractor's bugs on hostile pages must not stop a pipeline
@@ -85,15 +89,15 @@ def extract_article(html: str | bytes, *, url: str, status: int = 200) -> Extrac
         raise NotAnArticle("no article body found")
     assert doc is not None
     body = rich.body if rich is not None else doc.body
-    site_names = [page["site_name"], doc.sitename or ""]
+    title = page.og_title or doc.title or page.title
     return Extracted(
-        title=clean_title(page["og_title"] or doc.title or page["title"], site_names=site_names, url=url),
+        title=clean_title(title, site_names=[page.site_name, doc.sitename or ""], url=url),
         byline=(doc.author or "").strip(),
         published=parse_published(doc.date),
-        lang=detect_language(text, html_lang=page["lang"]),
-        lead_image=_lead_image(page, body),
+        lang=detect_language(text, html_lang=page.lang),
+        lead_image=_lead_image(page, body),  # before body_to_html, which renames <graphic>
         text=text,
-        html=body_to_html(body, base=page["base"]),
+        html=body_to_html(body, base=page.base),
     )
 
 
@@ -104,7 +108,9 @@ def extract_file(path: str, *, url: str | None = None) -> dict[str, Any]:
     """
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
-        data = f.read(MAX_HTML_BYTES + 1)  # a gzip bomb stops here, and is then refused as too large
+        data = f.read(
+            MAX_HTML_BYTES + 1
+        )  # a gzip bomb stops here, and is then refused as too large
     got = extract_article(data, url=url or "")
     return {
         "file": path,
@@ -120,8 +126,14 @@ def extract_file(path: str, *, url: str | None = None) -> dict[str, Any]:
 
 # --- decoding --------------------------------------------------------------------------------
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
 
 
 def decode_html(data: bytes) -> str:
@@ -159,7 +171,13 @@ _CHALLENGE_TITLES = (
 )
 # These also appear on ordinary pages (Cloudflare injects challenge-platform scripts everywhere),
 # so they count only with a challenge status or when there is no article text.
-_CHALLENGE_MARKERS = ("cf-chl", "cf_chl", "challenge-platform", "cf-browser-verification", "ddos-guard")
+_CHALLENGE_MARKERS = (
+    "cf-chl",
+    "cf_chl",
+    "challenge-platform",
+    "cf-browser-verification",
+    "ddos-guard",
+)
 _CHALLENGE_STATUSES = {403, 429, 503}
 
 
@@ -181,33 +199,49 @@ def _has_challenge_marker(html: str) -> bool:
 # --- page metadata ---------------------------------------------------------------------------
 
 
-def _page_info(tree: Any, url: str) -> dict[str, str]:
-    """Read what the <head> says: title, og/twitter tags, image links, <base>, <html lang>."""
-    info = {"title": "", "og_title": "", "site_name": "", "lang": "", "base": _http_url(url, ""), "images": ""}
+@dataclass
+class _Page:
+    """What the page's <head> says, read once from the parsed tree."""
+
+    base: str
+    title: str = ""
+    og_title: str = ""
+    site_name: str = ""
+    lang: str = ""
+    images: tuple[str, ...] = ()
+
+
+_IMAGE_META = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+)
+
+
+def _page_info(tree: Any, url: str) -> _Page:
+    page = _Page(base=_http_url(url, ""))
     if tree is None:
-        return info
+        return page
     meta: dict[str, str] = {}
-    images: list[str] = []
     for el in tree.iter("meta", "link", "base", "title"):
-        if el.tag == "title" and not info["title"]:
-            info["title"] = " ".join(el.text_content().split())
+        if el.tag == "title" and not page.title:
+            page.title = " ".join(el.text_content().split())
         elif el.tag == "base" and el.get("href"):
-            info["base"] = _http_url(el.get("href", ""), info["base"]) or info["base"]
+            page.base = _http_url(el.get("href", ""), page.base) or page.base
         elif el.tag == "link" and "image_src" in (el.get("rel") or "").lower().split():
             meta.setdefault("image_src", el.get("href") or "")
         elif el.tag == "meta":
             key = (el.get("property") or el.get("name") or "").strip().lower()
             if key and el.get("content"):
                 meta.setdefault(key, el.get("content", "").strip())
-    info["og_title"] = " ".join(meta.get("og:title", "").split())
-    info["site_name"] = meta.get("og:site_name") or meta.get("application-name") or ""
+    page.og_title = " ".join(meta.get("og:title", "").split())
+    page.site_name = meta.get("og:site_name") or meta.get("application-name") or ""
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
-    info["lang"] = lang.strip().split("-")[0].split("_")[0].lower()
-    for key in ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src", "image_src"):
-        if meta.get(key):
-            images.append(meta[key])
-    info["images"] = "\n".join(images)
-    return info
+    page.lang = re.split(r"[-_]", lang.strip().lower())[0]
+    page.images = tuple(meta[key] for key in (*_IMAGE_META, "image_src") if meta.get(key))
+    return page
 
 
 def _http_url(ref: str, base: str) -> str:
@@ -226,21 +260,28 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|·|•|»|::)\s+")
 def clean_title(title: str, *, site_names: list[str], url: str = "") -> str:
     """clean_title drops a leading or trailing site-name segment ("Story | Site") from a title."""
     title = " ".join(title.split())
-    names = {_squash(n) for n in site_names if n}
-    host = (urlsplit(url).hostname or "") if url else ""
-    labels = host.removeprefix("www.").split(".")
-    if labels and labels[0]:
-        names.update({labels[0], "".join(labels)})
+    names = {_squash(name) for name in site_names} | {_site_label(url)}
     names.discard("")
-    segments = _TITLE_SEPARATOR.split(title)
-    if len(segments) < 2:
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
         return title
-    separators = _TITLE_SEPARATOR.findall(title)
-    if _squash(segments[-1]) in names:
-        return "".join(s + sep for s, sep in zip(segments[:-2], separators[:-2], strict=False)) + segments[-2]
-    if _squash(segments[0]) in names:
-        return title[title.index(separators[0]) + len(separators[0]) :]
+    first, last = separators[0], separators[-1]
+    if _squash(title[last.end() :]) in names:
+        return title[: last.start()]
+    if _squash(title[: first.start()]) in names:
+        return title[first.end() :]
     return title
+
+
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}
+
+
+def _site_label(url: str) -> str:
+    """The registrable name of a URL's host: "bbc" for www.bbc.co.uk, "theverge" for theverge.com."""
+    labels = (urlsplit(url).hostname or "").split(".") if url else []
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else ""
 
 
 def _squash(name: str) -> str:
@@ -288,12 +329,12 @@ _NOT_LEAD_IMAGE = re.compile(r"logo|icon|sprite|pixel|spacer|avatar|blank\.|\.sv
 MIN_LEAD_IMAGE_PX = 200
 
 
-def _lead_image(page: dict[str, str], body: Any) -> str:
-    for candidate in page["images"].splitlines():
-        if absolute := _http_url(candidate, page["base"]):
+def _lead_image(page: _Page, body: Any) -> str:
+    for candidate in page.images:
+        if absolute := _http_url(candidate, page.base):
             return absolute
     for img in body.iter("graphic", "img"):
-        src = _http_url(img.get("src") or "", page["base"])
+        src = _http_url(img.get("src") or "", page.base)
         sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
         if src and not _NOT_LEAD_IMAGE.search(src) and all(s >= MIN_LEAD_IMAGE_PX for s in sizes):
             return src
@@ -307,7 +348,14 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(line for line in (raw.strip() for raw in text.splitlines()) if line)
 
 
-_RENAMES = {"item": "li", "quote": "blockquote", "lb": "br", "graphic": "img", "ref": "a", "row": "tr"}
+_RENAMES = {
+    "item": "li",
+    "quote": "blockquote",
+    "lb": "br",
+    "graphic": "img",
+    "ref": "a",
+    "row": "tr",
+}
 _HI_TAGS = {"#b": "strong", "#i": "em", "#u": "u", "#t": "code", "#sub": "sub", "#sup": "sup"}
 _KEEP_ATTRS = {"img": ("src", "alt", "title", "width", "height"), "a": ("href",)}
 
@@ -337,4 +385,6 @@ def body_to_html(body: Any, *, base: str) -> str:
         for key, value in kept.items():
             el.set(key, _http_url(value, base) or value if key in {"href", "src"} else value)
     head = htmllib.escape(body.text or "", quote=False)
-    return head + "".join(etree.tostring(child, encoding="unicode", method="html") for child in body)
+    return head + "".join(
+        etree.tostring(child, encoding="unicode", method="html") for child in body
+    )

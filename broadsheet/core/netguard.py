@@ -53,6 +53,8 @@ def scheme_problem(scheme: str) -> str | None:
     """scheme_problem says why a URL scheme must not be fetched, or None for http and https."""
     if scheme.lower() in ALLOWED_SCHEMES:
         return None
+    if not scheme:
+        return "the URL has no scheme (only http and https are fetched)"
     return f"{scheme}:// URLs are not fetched (only http and https)"
 
 
@@ -128,7 +130,7 @@ def check_host(host: str, port: int, allow: Allowlist) -> str | None:
     if problem is None:
         return None
     spelled = host.strip("[]").lower()
-    return f"{ip} is {problem}" + ("" if spelled == str(ip) else f" (written {host})")
+    return f"{show(ip)} is {problem}" + ("" if spelled == show(ip) else f" (written {host})")
 
 
 def check_resolved(host: str, port: int, addresses: Iterable[str], allow: Allowlist) -> str | None:
@@ -142,9 +144,16 @@ def check_resolved(host: str, port: int, addresses: Iterable[str], allow: Allowl
         problem = address_problem(ip)
         if problem is not None:
             if _normal_host(host) == str(ip):
-                return f"{ip} is {problem}"
-            return f"{host} resolves to {ip}, {problem}"
+                return f"{show(ip)} is {problem}"
+            return f"{host} resolves to {show(ip)}, {problem}"
     return None
+
+
+def show(ip: IPAddress) -> str:
+    """show writes ip for people: IPv4-mapped addresses keep their dotted tail (::ffff:127.0.0.1)."""
+    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}"
+    return str(ip)
 
 
 def _embedded_ipv4(ip: IPv6Address) -> tuple[str, IPv4Address] | None:

@@ -172,7 +172,7 @@ def parse_retry_after(value: str) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, round((when - datetime.now(UTC)).total_seconds()))
+    return max(0.0, float(round((when - datetime.now(UTC)).total_seconds())))
 
 
 def _headers(request: FetchRequest) -> dict[str, str]:

@@ -1,0 +1,48 @@
+"""`make bench`: every benchmark in turn; JSON lines to stdout and var/bench/results.jsonl.
+
+Quick by default (a few minutes on 2 cores); BENCH_FULL=1 runs the sizes docs/BENCHMARKS.md quotes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = os.environ.get("BENCH_FULL") == "1"
+
+BENCHES: list[list[str]] = [
+    ["bench/ingest.py", "--n", "10000" if FULL else "1000"],
+    ["bench/poll.py", "--n", "10000" if FULL else "2000"],
+    ["bench/crash.py", "--kills", "20" if FULL else "5"],
+    ["bench/contention.py", "--seconds", "60" if FULL else "10"],
+    ["bench/rss.py"],
+    ["bench/extraction.py"],
+]
+
+
+def main() -> None:
+    out_dir = ROOT / "var" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failed = []
+    with (out_dir / "results.jsonl").open("a") as results:
+        for argv in BENCHES:
+            if not (ROOT / argv[0]).exists():
+                continue
+            print(f"== {' '.join(argv)}", flush=True)
+            proc = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True)
+            sys.stderr.write(proc.stderr[-3000:])
+            for line in proc.stdout.splitlines():
+                print(line, flush=True)
+                if line.startswith("{"):
+                    results.write(line + "\n")
+            if proc.returncode != 0:
+                failed.append(argv[0])
+    if failed:
+        sys.exit(f"benchmarks failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
