@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if not evaluator.is_file():
         print(f"error: the evaluator is missing: {evaluator}", file=sys.stderr)
         return 2
-    urls = {pid: row.get("url") or "" for pid, row in json.loads(truth_path.read_text("utf8")).items()}
+    urls = {
+        pid: row.get("url") or "" for pid, row in json.loads(truth_path.read_text("utf8")).items()
+    }
     pages = sorted((args.data / "html").glob("*.html.gz"))
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -69,7 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     results_path = args.out / "results.json"
     pred_files = [str(args.out / f"{name}.json") for name in systems]
     subprocess.run(
-        [sys.executable, str(evaluator), "--gt", str(truth_path), "--pred", *pred_files, "--json", str(results_path)],
+        [
+            sys.executable,
+            str(evaluator),
+            "--gt",
+            str(truth_path),
+            "--pred",
+            *pred_files,
+            "--json",
+            str(results_path),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )

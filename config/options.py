@@ -87,6 +87,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("BROADSHEET_TASK_STALE_AFTER", "900", _positive_int,
            "Seconds after which a task still RUNNING is taken as orphaned by a killed worker and re-queued."),
     Option("BROADSHEET_MAX_ENTRIES_PER_FEED", "500", _positive_int, "Most entries read from one feed document (newest first)."),
+    Option("BROADSHEET_PORT", "8000", _positive_int, "Port of the web server that `make run` starts on 127.0.0.1."),
     Option("WEB_CONCURRENCY", "2", _positive_int, "gunicorn worker processes for `broadsheet serve`."),
     Option("BROADSHEET_WORKERS", "1", _positive_int, "Task worker processes started by `make run`."),
 )

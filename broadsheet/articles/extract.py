@@ -8,26 +8,33 @@ import gzip
 import html as htmllib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 logger = logging.getLogger(__name__)
 
 # Bigger pages are refused unparsed: no article needs them, and they bound parse time and memory.
 MAX_HTML_CHARS = 10_000_000
 MAX_HTML_BYTES = 4 * MAX_HTML_CHARS  # a UTF-32 page of MAX_HTML_CHARS characters still fits
+# Extraction time grows with the element count (100k links take trafilatura ~15 s); the
+# extraction-dev pages have at most ~1,600 elements.
+MAX_ELEMENTS = 50_000
+
+# Less body text than this is a stub (a menu, "Loading..."), not an article.
+MIN_TEXT_CHARS = 50
 
 # The scored configuration (extraction-dev F1 0.964); bench/extraction.py guards it.
-TEXT_OPTIONS = {"include_comments": False}
+TEXT_OPTIONS: dict[str, Any] = {"include_comments": False}
 # The body HTML comes from a second pass with links and images: including them changes what
 # trafilatura keeps (captions, image-only blocks), which costs text precision, so the scored text
 # never comes from this pass.
-HTML_OPTIONS = {
+HTML_OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_links": True,
     "include_images": True,
@@ -70,24 +77,22 @@ def extract_article(html: str | bytes, *, url: str, status: int = 200) -> Extrac
         raise ChallengePage(reason)
     if tree is None:
         raise NotAnArticle("no HTML document")
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_ELEMENTS:
+        raise NotAnArticle(f"page has {elements} elements (the limit is {MAX_ELEMENTS})")
     try:
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=url or None,
-            with_metadata=True,
-            date_extraction_params=_date_params(),
-            **TEXT_OPTIONS,
+        doc = _bare_extraction(
+            tree, url, with_metadata=True, date_extraction_params=_date_params(), **TEXT_OPTIONS
         )
-        rich = trafilatura.bare_extraction(tree, url=url or None, **HTML_OPTIONS) if doc else None
+        rich = _bare_extraction(tree, url, **HTML_OPTIONS) if doc else None
     except Exception as err:  # the extractor's bugs on hostile pages must not stop a pipeline
         logger.warning("extractor failed on %s: %r", url, err)
         raise NotAnArticle(f"extractor failed: {type(err).__name__}") from err
-    text = _paragraphs(doc.text) if doc is not None and doc.text else ""
-    if not text:
-        if _has_challenge_marker(html):
-            raise ChallengePage("challenge script and no article text")
-        raise NotAnArticle("no article body found")
-    assert doc is not None
+    text = _paragraphs(doc.text or "") if doc is not None else ""
+    if len(text) < MIN_TEXT_BESIDE_CHALLENGE and _has_challenge_marker(html):
+        raise ChallengePage("challenge script and no article text")
+    if doc is None or len(text) < MIN_TEXT_CHARS:
+        raise NotAnArticle(f"no article body found ({len(text)} characters of text)")
     body = rich.body if rich is not None else doc.body
     title = page.og_title or doc.title or page.title
     return Extracted(
@@ -101,6 +106,11 @@ def extract_article(html: str | bytes, *, url: str, status: int = 200) -> Extrac
     )
 
 
+def _bare_extraction(tree: Any, url: str, **options: Any) -> Document | None:
+    # bare_extraction copies the tree it is given, so both passes share one parse.
+    return cast(Document | None, trafilatura.bare_extraction(tree, url=url or None, **options))
+
+
 def extract_file(path: str, *, url: str | None = None) -> dict[str, Any]:
     """extract_file runs extract_article on a saved .html or .html.gz page and returns a JSON-able dict.
 
@@ -108,9 +118,7 @@ def extract_file(path: str, *, url: str | None = None) -> dict[str, Any]:
     """
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
-        data = f.read(
-            MAX_HTML_BYTES + 1
-        )  # a gzip bomb stops here, and is then refused as too large
+        data = f.read(MAX_HTML_BYTES + 1)  # a gzip bomb stops here; too large is refused below
     got = extract_article(data, url=url or "")
     return {
         "file": path,
@@ -152,11 +160,23 @@ def _whatwg_encoding(label: str) -> str:
         name = codecs.lookup(label).name
     except LookupError:
         return "utf-8"
-    if name in {"latin-1", "iso8859-1", "ascii"}:
-        return "cp1252"  # browsers read these labels as windows-1252
     if name.startswith(("utf-16", "utf-32")):
         return "utf-8"  # a <meta> that could be read was not UTF-16: HTML spec says UTF-8
-    return name
+    return _BROWSER_SUPERSETS.get(name, name)
+
+
+# Browsers decode these labels with a superset codec (WHATWG Encoding Standard), and pages rely
+# on the extra characters: "latin-1" pages with curly quotes from windows-1252, and so on.
+_BROWSER_SUPERSETS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
+}
 
 
 # --- challenge pages -------------------------------------------------------------------------
@@ -177,8 +197,11 @@ _CHALLENGE_MARKERS = (
     "challenge-platform",
     "cf-browser-verification",
     "ddos-guard",
+    "DDoS-Guard",
 )
 _CHALLENGE_STATUSES = {403, 429, 503}
+# Characters: less text than this beside a challenge marker is the challenge page's own.
+MIN_TEXT_BESIDE_CHALLENGE = 300
 
 
 def challenge_reason(html: str, *, title: str, status: int) -> str | None:
@@ -193,7 +216,7 @@ def challenge_reason(html: str, *, title: str, status: int) -> str | None:
 
 
 def _has_challenge_marker(html: str) -> bool:
-    return any(marker in html for marker in _CHALLENGE_MARKERS) or "DDoS-Guard" in html
+    return any(marker in html for marker in _CHALLENGE_MARKERS)
 
 
 # --- page metadata ---------------------------------------------------------------------------
@@ -209,6 +232,7 @@ class _Page:
     site_name: str = ""
     lang: str = ""
     images: tuple[str, ...] = ()
+    img_sizes: dict[str, list[int]] = field(default_factory=dict)  # src -> declared width/height
 
 
 _IMAGE_META = (
@@ -225,8 +249,13 @@ def _page_info(tree: Any, url: str) -> _Page:
     if tree is None:
         return page
     meta: dict[str, str] = {}
-    for el in tree.iter("meta", "link", "base", "title"):
-        if el.tag == "title" and not page.title:
+    for el in tree.iter("meta", "link", "base", "title", "img"):
+        if el.tag == "img":
+            sizes = [
+                int(v) for v in (el.get("width"), el.get("height")) if v and v.strip().isdigit()
+            ]
+            page.img_sizes.setdefault(el.get("src") or "", sizes)
+        elif el.tag == "title" and not page.title:
             page.title = " ".join(el.text_content().split())
         elif el.tag == "base" and el.get("href"):
             page.base = _http_url(el.get("href", ""), page.base) or page.base
@@ -325,7 +354,9 @@ def detect_language(text: str, *, html_lang: str = "") -> str:
     return html_lang
 
 
-_NOT_LEAD_IMAGE = re.compile(r"logo|icon|sprite|pixel|spacer|avatar|blank\.|\.svg", re.IGNORECASE)
+_NOT_LEAD_IMAGE = re.compile(
+    r"logo|icon|sprite|pixel|spacer|avatar|share|badge|/btn/|blank\.|\.svg", re.IGNORECASE
+)
 MIN_LEAD_IMAGE_PX = 200
 
 
@@ -334,8 +365,9 @@ def _lead_image(page: _Page, body: Any) -> str:
         if absolute := _http_url(candidate, page.base):
             return absolute
     for img in body.iter("graphic", "img"):
-        src = _http_url(img.get("src") or "", page.base)
-        sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
+        raw = img.get("src") or ""
+        src = _http_url(raw, page.base)
+        sizes = page.img_sizes.get(raw, [])
         if src and not _NOT_LEAD_IMAGE.search(src) and all(s >= MIN_LEAD_IMAGE_PX for s in sizes):
             return src
     return ""
@@ -384,7 +416,18 @@ def body_to_html(body: Any, *, base: str) -> str:
         el.attrib.clear()
         for key, value in kept.items():
             el.set(key, _http_url(value, base) or value if key in {"href", "src"} else value)
+    for empty in [p for p in body.iter("p") if len(p) == 0 and not (p.text or "").strip()]:
+        _remove_keeping_tail(empty)
     head = htmllib.escape(body.text or "", quote=False)
     return head + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in body
     )
+
+
+def _remove_keeping_tail(el: Any) -> None:
+    parent, previous = el.getparent(), el.getprevious()
+    if el.tail and previous is not None:
+        previous.tail = (previous.tail or "") + el.tail
+    elif el.tail:
+        parent.text = (parent.text or "") + el.tail
+    parent.remove(el)

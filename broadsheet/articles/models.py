@@ -11,9 +11,17 @@ from broadsheet.ingest.models import Feed, Source
 class Article(models.Model):
     """One extracted, sanitized article, stored once however many feeds carry it."""
 
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
-    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles",
-                             help_text="The first feed it was seen in")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    feed = models.ForeignKey(
+        Feed,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text="The first feed it was seen in",
+    )
     url = models.URLField(max_length=2000, help_text="The page as fetched (after redirects)")
     canonical_url = models.URLField(max_length=2000, unique=True)
     title = models.CharField(max_length=1000)
@@ -54,8 +62,12 @@ class FeedEntry(models.Model):
     title = models.CharField(max_length=1000, blank=True)
     summary = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries")
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING, db_index=True)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+    )
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.PENDING, db_index=True
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

@@ -59,7 +59,9 @@ def entries_process(*, entry_ids: list[int]) -> int:
     challenged; one bad page never stops the others.
     """
     entries = list(
-        FeedEntry.objects.filter(id__in=entry_ids, state__in=[FeedEntry.State.PENDING, FeedEntry.State.FAILED])
+        FeedEntry.objects.filter(
+            id__in=entry_ids, state__in=[FeedEntry.State.PENDING, FeedEntry.State.FAILED]
+        )
         .select_related("feed__source")
         .order_by("id")
     )
@@ -68,18 +70,26 @@ def entries_process(*, entry_ids: list[int]) -> int:
     for entry, result in zip(entries, results, strict=True):
         if result.error is not None:
             retry = result.error.kind in RETRYABLE or (result.error.status or 0) >= 500
-            services.entry_mark(entry=entry, state=FeedEntry.State.FAILED, error=result.error.message, retry=retry)
+            services.entry_mark(
+                entry=entry, state=FeedEntry.State.FAILED, error=result.error.message, retry=retry
+            )
             continue
         try:
-            extracted = extract_article(result.content, url=result.final_url or entry.url, status=result.status or 200)
+            extracted = extract_article(
+                result.content, url=result.final_url or entry.url, status=result.status or 200
+            )
         except ChallengePage as exc:
             services.entry_mark(entry=entry, state=FeedEntry.State.CHALLENGED, error=str(exc))
             feed_record_challenge(feed=entry.feed, url=entry.url, reason=str(exc))
             continue
         except NotAnArticle as exc:
-            services.entry_mark(entry=entry, state=FeedEntry.State.FAILED, error=f"not an article: {exc}")
+            services.entry_mark(
+                entry=entry, state=FeedEntry.State.FAILED, error=f"not an article: {exc}"
+            )
             continue
-        origin = services.PageOrigin(url=entry.url, final_url=result.final_url, feed=entry.feed, entry=entry)
+        origin = services.PageOrigin(
+            url=entry.url, final_url=result.final_url, feed=entry.feed, entry=entry
+        )
         try:
             services.article_store(origin=origin, extracted=extracted)
         except services.ArticleRefused as exc:

@@ -55,21 +55,32 @@ def entries_record(*, feed: Feed, entries: list[ParsedEntry]) -> list[int]:
     known: dict[str, int] = {}
     dead: set[str] = set()
     for part in _chunks(urls):
-        known.update(Article.objects.filter(canonical_url__in=part).values_list("canonical_url", "id"))
+        known.update(
+            Article.objects.filter(canonical_url__in=part).values_list("canonical_url", "id")
+        )
         known.update(
             FeedEntry.objects.filter(canonical_url__in=part, article__isnull=False)
             .values_list("canonical_url", "article_id")
             .distinct()
         )
-        dead.update(Tombstone.objects.filter(canonical_url__in=part).values_list("canonical_url", flat=True))
+        dead.update(
+            Tombstone.objects.filter(canonical_url__in=part).values_list("canonical_url", flat=True)
+        )
     now = timezone.now()
     rows = []
     for entry in new:
         url = canon[entry.key]
         row = FeedEntry(
-            feed=feed, key=entry.key, guid=entry.guid[:2000], url=entry.url[:2000], canonical_url=url[:2000],
-            title=entry.title[:1000], summary=entry.summary, published_at=entry.published,
-            created_at=now, updated_at=now,
+            feed=feed,
+            key=entry.key,
+            guid=entry.guid[:2000],
+            url=entry.url[:2000],
+            canonical_url=url[:2000],
+            title=entry.title[:1000],
+            summary=entry.summary,
+            published_at=entry.published,
+            created_at=now,
+            updated_at=now,
         )
         if not url:
             row.state, row.error = FeedEntry.State.SKIPPED, "entry has no link"
@@ -84,7 +95,9 @@ def entries_record(*, feed: Feed, entries: list[ParsedEntry]) -> list[int]:
     pending: list[int] = []
     for part in _chunks([r.key for r in rows if r.state == FeedEntry.State.PENDING]):
         pending.extend(
-            FeedEntry.objects.filter(feed=feed, key__in=part, state=FeedEntry.State.PENDING).values_list("id", flat=True)
+            FeedEntry.objects.filter(
+                feed=feed, key__in=part, state=FeedEntry.State.PENDING
+            ).values_list("id", flat=True)
         )
     return sorted(pending)
 
@@ -122,7 +135,9 @@ def article_store(*, origin: PageOrigin, extracted: Extracted) -> tuple[Article,
         "title": title,
         "byline": extracted.byline[:500],
         "published_at": published,
-        "updated_at": extracted.published if extracted.published and published and extracted.published > published else None,
+        "updated_at": extracted.published
+        if extracted.published and published and extracted.published > published
+        else None,
         "fetched_at": timezone.now(),
         "language": extracted.lang[:16],
         "body_html": body_html,
@@ -135,14 +150,18 @@ def article_store(*, origin: PageOrigin, extracted: Extracted) -> tuple[Article,
     with transaction.atomic():
         if Tombstone.objects.filter(canonical_url=canon).exists():
             raise ArticleRefused(f"{canon} is tombstoned")
-        article, created = Article.objects.get_or_create(canonical_url=canon[:2000], defaults=defaults)
+        article, created = Article.objects.get_or_create(
+            canonical_url=canon[:2000], defaults=defaults
+        )
         if entry is not None:
             FeedEntry.objects.filter(pk=entry.pk).update(
                 article=article, state=FeedEntry.State.DONE, error="", updated_at=timezone.now()
             )
         if created and extracted.lead_image and source is not None:
             _remember_image_host(source, extracted.lead_image)
-        transaction.on_commit(partial(article_stored.send, sender=Article, article_id=article.pk, created=created))
+        transaction.on_commit(
+            partial(article_stored.send, sender=Article, article_id=article.pk, created=created)
+        )
     return article, created
 
 
@@ -179,8 +198,11 @@ def entry_mark(*, entry: FeedEntry, state: str, error: str = "", retry: bool = F
 def entries_stale(*, before: datetime, max_attempts: int = MAX_ATTEMPTS) -> list[int]:
     """entries_stale returns pending entries untouched since before (their task was lost), to re-queue."""
     return list(
-        FeedEntry.objects.filter(Q(state=FeedEntry.State.PENDING) | Q(state=FeedEntry.State.FAILED, attempts__lt=max_attempts),
-                                 updated_at__lt=before)
+        FeedEntry.objects.filter(
+            Q(state=FeedEntry.State.PENDING)
+            | Q(state=FeedEntry.State.FAILED, attempts__lt=max_attempts),
+            updated_at__lt=before,
+        )
         .order_by("id")
         .values_list("id", flat=True)[:5000]
     )
@@ -189,7 +211,9 @@ def entries_stale(*, before: datetime, max_attempts: int = MAX_ATTEMPTS) -> list
 def article_delete(*, article: Article, reason: str = "") -> None:
     """article_delete removes an article and tombstones its URL so no feed brings it back."""
     with transaction.atomic():
-        Tombstone.objects.get_or_create(canonical_url=article.canonical_url, defaults={"reason": reason[:200]})
+        Tombstone.objects.get_or_create(
+            canonical_url=article.canonical_url, defaults={"reason": reason[:200]}
+        )
         article.delete()
 
 
@@ -201,7 +225,9 @@ class WarcReport:
     rejected: int = 0
 
 
-def warc_import(*, stream: BinaryIO, on_progress: Callable[[int], None] | None = None) -> WarcReport:
+def warc_import(
+    *, stream: BinaryIO, on_progress: Callable[[int], None] | None = None
+) -> WarcReport:
     """warc_import extracts and stores every archived HTML page of a WARC stream, once per canonical URL."""
     report = WarcReport()
     max_bytes = int(settings.BROADSHEET["BROADSHEET_FETCH_MAX_BYTES"])
@@ -215,7 +241,9 @@ def warc_import(*, stream: BinaryIO, on_progress: Callable[[int], None] | None =
         else:
             try:
                 extracted = extract_article(page.content, url=page.url, status=page.status)
-                _, created = article_store(origin=PageOrigin(url=page.url, final_url=page.url), extracted=extracted)
+                _, created = article_store(
+                    origin=PageOrigin(url=page.url, final_url=page.url), extracted=extracted
+                )
                 report.stored += created
                 report.duplicates += not created
             except (ChallengePage, NotAnArticle, ArticleRefused):

@@ -80,7 +80,8 @@ class FixtureServer:
         self._server = _Server((host, 0))
         self.host = host
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for it, and tests start and stop many servers.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def routes(self) -> dict[str, Response | Handler]:

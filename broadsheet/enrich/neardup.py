@@ -1,40 +1,39 @@
-"""Near-duplicate (syndicated wire copy) detection: word shingles, an inverted index, containment.
+"""Near-duplicate (syndicated wire copy) detection: character shingles, an inverted index, containment.
 
-A copy of a wire story keeps most of its word sequences while it loses its tail, gains a dateline, a
-footer or a local paragraph, or has a few words changed. So two articles are duplicates when the
-smaller one's shingles are mostly found in the larger one (containment |A∩B| / min(|A|, |B|)), not
-when their shingle sets are nearly equal (Jaccard punishes truncation and insertions). Articles
-from other outlets that quote the same statement share some shingles too; the thresholds below
-were chosen on the dev set so that such partial reuse (20-50% of 5-grams) stays apart.
+A copy of a wire story keeps most of its text while it loses its tail, gains a dateline, a footer
+or a local paragraph, or has words changed or garbled (OCR). So two articles are copies when the
+smaller one's shingles are mostly found in the larger one (containment |A∩B| / min(|A|, |B|));
+Jaccard would punish truncation and insertions. Shingles are character n-grams of the text with
+spaces removed, after numbers and spelled-out units are unified: a garbled letter or a split word
+then costs a few shingles, not several whole word n-grams. Shingles that many indexed articles
+share (agency footers, "according to") are boilerplate: they neither find candidates nor count.
+Other outlets quoting the same statement share some shingles too; CONTAINMENT was chosen on the
+dev set so that such partial reuse stays apart.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.enrich.textutil import words
 
-SHINGLE = 5  # words per shingle
-MAX_WORDS = 5_000  # words of an article that are compared; bounds time and memory per article
-MIN_SHINGLES = 8  # fewer distinct shingles than this: too short to call a copy
+CHARS = 10  # characters per shingle
+WINDOW = 1  # winnowing window: keep the smallest hash of each run of WINDOW shingles (1: keep all)
+MAX_WORDS = 3_000  # words of an article that are compared; bounds time and memory per article
+MIN_SHARED = 20  # two articles sharing fewer shingles than this are never copies
 CONTAINMENT = 0.5  # min-containment at or above which two articles are copies
-MAX_SIZE_RATIO = 8.0  # a copy is at most this many times shorter than its original
-MAX_POSTINGS = 64  # a shingle shared by more articles than this is boilerplate: not used to find candidates
+COMMON = 40  # a shingle found in more indexed articles than this is boilerplate
+CAPACITY = 50_000  # indexed articles kept; the oldest are forgotten first
 
-_MASK = (1 << 64) - 1
 # Copy edits that change words but not content: spelled units, "says"/"said", US/U.S.
 _SAME = {
-    "says": "said", "say": "said", "saying": "said", "stated": "said",
-    "percent": "pct", "pc": "pct", "%": "pct",
-    "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km",
-    "miles": "km", "mile": "km", "mi": "km",
-    "metres": "m", "meters": "m", "feet": "m", "ft": "m",
-    "kg": "kg", "kilograms": "kg", "pounds": "kg", "lbs": "kg",
-    "mph": "kmh", "kph": "kmh",
+    "says": "said", "say": "said", "saying": "said",
+    "percent": "pct", "pc": "pct",
+    "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km", "miles": "km",
+    "mile": "km", "metres": "m", "meters": "m", "feet": "m", "ft": "m", "pounds": "kg", "lbs": "kg",
 }  # fmt: skip
 _NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
@@ -49,7 +48,7 @@ def normal_words(text: str) -> list[str]:
     for w in words(text)[:MAX_WORDS]:
         if w in _DROP:
             continue
-        if any(c.isdigit() for c in w) or w in _NUMBER_WORDS:
+        if w in _NUMBER_WORDS or any(c.isdigit() for c in w):
             w = "#"
             if out and out[-1] == "#":
                 continue
@@ -57,81 +56,126 @@ def normal_words(text: str) -> list[str]:
     return out
 
 
-def shingles(text: str, k: int = SHINGLE) -> set[int]:
-    """shingles returns the 64-bit hashes of the k-word shingles of a text's normal words."""
-    ids = [zlib.crc32(w.encode()) for w in normal_words(text)]
-    if len(ids) < k:
-        return set()
-    out = set()
-    for i in range(len(ids) - k + 1):
-        h = 0
-        for t in ids[i : i + k]:
-            h = ((h * 0x100000001B3) ^ t) & _MASK
-        out.add(h)
-    return out
+def shingles(text: str, k: int = CHARS, window: int = WINDOW) -> frozenset[int]:
+    """shingles returns the hashes of a text's character k-grams (spaces removed), winnowed."""
+    s = "".join(normal_words(text)).encode()
+    hashes = [zlib.crc32(s[i : i + k]) for i in range(len(s) - k + 1)]
+    if window <= 1 or len(hashes) <= window:
+        return frozenset(hashes)
+    return frozenset(min(hashes[i : i + window]) for i in range(len(hashes) - window + 1))
 
 
-@dataclass
 class DuplicateIndex:
-    """DuplicateIndex holds shingle sets of recent articles and files each new one under a copy group."""
+    """DuplicateIndex holds shingle sets of recent articles and files each new one under a copy group.
 
-    containment: float = CONTAINMENT
-    k: int = SHINGLE
-    signatures: dict[str, frozenset[int]] = field(default_factory=dict)
-    group_of: dict[str, str] = field(default_factory=dict)
-    postings: dict[int, list[str]] = field(default_factory=dict)
+    Groups are closed transitively: an article that copies members of two groups merges them, so
+    a group's label may change later (`group` always answers with the current one, the id of
+    its earliest member).
+    """
 
-    def match(self, text: str) -> tuple[str, float] | None:
-        """match returns the indexed article the text is a copy of, with its containment, or None."""
-        sig = shingles(text, self.k)
-        return self._best(sig)[0] if len(sig) >= MIN_SHINGLES else None
+    def __init__(
+        self,
+        *,
+        containment: float = CONTAINMENT,
+        chars: int = CHARS,
+        window: int = WINDOW,
+        common: int = COMMON,
+        capacity: int = CAPACITY,
+    ) -> None:
+        self.containment = containment
+        self.chars = chars
+        self.window = window
+        self.common = common
+        self.capacity = capacity
+        self.signatures: OrderedDict[str, frozenset[int]] = OrderedDict()
+        self.postings: dict[int, list[str]] = {}
+        self.boilerplate: set[int] = set()  # shingles found in more than `common` articles
+        self._parent: dict[str, str] = {}
+        self._order: dict[str, int] = {}
+        self._seen = 0
+
+    def __len__(self) -> int:
+        return len(self.signatures)
+
+    def matches(self, text: str) -> list[tuple[str, float]]:
+        """matches returns the indexed articles the text is a copy of (or copied by), best first."""
+        return self._matches(shingles(text, self.chars, self.window))
 
     def add(self, id: str, text: str) -> str | None:
-        """add indexes an article and returns the copy group it joins (None: it starts its own)."""
+        """add indexes an article and returns its copy group's id (None: it has no copy yet)."""
         if id in self.signatures:
             self.remove(id)
-        sig = frozenset(shingles(text, self.k))
-        best, _ = self._best(sig) if len(sig) >= MIN_SHINGLES else (None, 0)
-        group = self.group_of[best[0]] if best else None
+        sig = shingles(text, self.chars, self.window)
+        found = self._matches(sig)
         self.signatures[id] = sig
-        self.group_of[id] = group or id
-        for h in sig:
-            self.postings.setdefault(h, []).append(id)
-        return group
+        self._parent[id] = id
+        self._order[id] = self._seen
+        self._seen += 1
+        for h in sig - self.boilerplate:
+            ids = self.postings.setdefault(h, [])
+            ids.append(id)
+            if len(ids) > self.common:
+                self.boilerplate.add(h)
+                del self.postings[h]
+        for other, _ in found:
+            self._union(id, other)
+        while len(self.signatures) > self.capacity:
+            self.remove(next(iter(self.signatures)))
+        return self.group(id) if found else None
+
+    def group(self, id: str) -> str:
+        """group returns the id of the copy group an indexed article belongs to."""
+        root = id
+        while self._parent.get(root, root) != root:
+            root = self._parent[root]
+        while id != root:  # path compression
+            self._parent[id], id = root, self._parent[id]
+        return root
 
     def remove(self, id: str) -> None:
-        """remove forgets an article (older than the window the caller keeps)."""
+        """remove forgets an article; the group keeps its label while other members remain."""
         sig = self.signatures.pop(id, frozenset())
-        self.group_of.pop(id, None)
         for h in sig:
             ids = self.postings.get(h)
             if ids is not None:
                 ids.remove(id)
                 if not ids:
                     del self.postings[h]
+        # The union-find entry stays (it may be the root others point to): it costs a few bytes.
 
-    def _best(self, sig: frozenset[int] | set[int]) -> tuple[tuple[str, float] | None, int]:
+    def _union(self, a: str, b: str) -> None:
+        ra, rb = self.group(a), self.group(b)
+        if ra != rb:
+            first, second = sorted((ra, rb), key=self._order.__getitem__)
+            self._parent[second] = first
+
+    def _size(self, sig: frozenset[int]) -> int:
+        return len(sig) - len(self.boilerplate.intersection(sig))
+
+    def _matches(self, sig: frozenset[int]) -> list[tuple[str, float]]:
         hits: Counter[str] = Counter()
         for h in sig:
             ids = self.postings.get(h)
-            if ids and len(ids) <= MAX_POSTINGS:
+            if ids:
                 hits.update(ids)
-        best: tuple[str, float] | None = None
-        for other, n in hits.items():
-            other_sig = self.signatures[other]
-            small, large = sorted((len(other_sig), len(sig)))
-            if small < MIN_SHINGLES or large > MAX_SIZE_RATIO * small or n < self.containment * small / 2:
+        size = self._size(sig)
+        found = []
+        for other, shared in hits.items():
+            if shared < MIN_SHARED:
                 continue
-            score = len(sig & other_sig) / small
-            if score >= self.containment and (best is None or score > best[1]):
-                best = (other, score)
-        return best, len(hits)
+            score = shared / min(size, self._size(self.signatures[other]))
+            if score >= self.containment:
+                found.append((other, score))
+        return sorted(found, key=lambda m: -m[1])
 
 
 def nlp_dedupe(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
-    """nlp_dedupe files each {"id","text"} row under a copy group in stream order: {"id","group"}."""
-    index = DuplicateIndex(**{k: v for k, v in options.items() if k in ("containment", "k")})
+    """nlp_dedupe files {"id","text"} rows under copy groups in stream order, then yields {"id","group"}."""
+    tunable = ("containment", "chars", "window", "common")
+    index = DuplicateIndex(**{name: options[name] for name in tunable if name in options})
+    ids = []
     for row in rows:
-        rid = str(row["id"])
-        group = index.add(rid, str(row.get("text") or ""))
-        yield {"id": rid, "group": group or rid}
+        ids.append(str(row["id"]))
+        index.add(ids[-1], str(row.get("text") or ""))
+    for rid in ids:
+        yield {"id": rid, "group": index.group(rid)}

@@ -10,8 +10,29 @@ from html.parser import HTMLParser
 _MAX_INPUT = 64 * 1024
 _HIDDEN = {"script", "style", "template", "noscript", "head", "title"}
 # Block-level tags end a word even when the markup has no whitespace between them.
-_BREAKS = {"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-           "blockquote", "pre", "figure", "figcaption", "section", "article", "hr", "img"}
+_BREAKS = {
+    "br",
+    "p",
+    "div",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "hr",
+    "img",
+}
 _SPACES = re.compile(r"\s+")
 
 

@@ -73,8 +73,9 @@ def _scan_prolog(data: bytes) -> tuple[str | None, int | None]:
     def on_entity(*args: object) -> None:
         raise _Refused(ENTITIES)
 
-    def on_external_ref(context: str | None, base: str | None, system_id: str | None,
-                        public_id: str | None) -> int:
+    def on_external_ref(
+        context: str | None, base: str | None, system_id: str | None, public_id: str | None
+    ) -> int:
         if context is None and (public_id in _KNOWN_PUBLIC_IDS or system_id in _KNOWN_SYSTEM_IDS):
             return 1  # the allowed RSS 0.91 DTD: acknowledged, never loaded
         raise _Refused(EXTERNAL_ENTITY)

@@ -25,7 +25,7 @@ def article_html(title: str, seed: int, *, paragraphs: int = 6) -> str:
 <meta property="og:title" content="{escape(title)}"><meta property="og:image" content="/img/{seed}.jpg">
 <meta name="author" content="Jane Reporter"><meta property="article:published_time" content="2026-11-27T10:00:00Z"></head>
 <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
-<article><h1>{escape(title)}</h1><p class="byline">By Jane Reporter</p>{''.join(body)}</article>
+<article><h1>{escape(title)}</h1><p class="byline">By Jane Reporter</p>{"".join(body)}</article>
 <footer>Copyright Harbour Times. <a href="/privacy">Privacy</a></footer></body></html>"""
 
 
@@ -39,8 +39,10 @@ def rss(items: list[tuple[str, str, str]], *, title: str = "Harbour Times") -> s
             f"<item><guid>{escape(guid)}</guid><link>{escape(link)}</link><title>{escape(item_title)}</title>"
             f"<description>Summary of {escape(item_title)}</description><pubDate>{date}</pubDate></item>"
         )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
-            f"<link>http://example.invalid/</link>{''.join(rows)}</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>http://example.invalid/</link>{''.join(rows)}</channel></rss>"
+    )
 
 
 def site(server: FixtureServer, *, articles: int, prefix: str = "/news") -> list[str]:

@@ -22,10 +22,16 @@ def subscribe(url: str) -> Feed:
 
 def test_feed_to_articles_end_to_end(publisher):
     urls = site(publisher, articles=3)
-    publisher.add("/feed.xml", rss([(f"g{i}", u, f"Harbour story number {i}") for i, u in enumerate(urls)]),
-                  content_type="application/rss+xml", headers={"ETag": '"v1"'})
+    publisher.add(
+        "/feed.xml",
+        rss([(f"g{i}", u, f"Harbour story number {i}") for i, u in enumerate(urls)]),
+        content_type="application/rss+xml",
+        headers={"ETag": '"v1"'},
+    )
     stored = []
-    article_stored.connect(lambda **kw: stored.append(kw["article_id"]), weak=False, dispatch_uid="t1")
+    article_stored.connect(
+        lambda **kw: stored.append(kw["article_id"]), weak=False, dispatch_uid="t1"
+    )
     try:
         feed = subscribe(publisher.url("/feed.xml"))
         assert feeds_refresh(feed_ids=[feed.id]) == 3
@@ -48,8 +54,12 @@ def test_feed_to_articles_end_to_end(publisher):
 
 def test_repoll_is_idempotent_and_uses_conditional_get(publisher):
     urls = site(publisher, articles=2)
-    publisher.add("/feed.xml", rss([(f"g{i}", u, f"T{i}") for i, u in enumerate(urls)]),
-                  content_type="application/rss+xml", headers={"ETag": '"v1"'})
+    publisher.add(
+        "/feed.xml",
+        rss([(f"g{i}", u, f"T{i}") for i, u in enumerate(urls)]),
+        content_type="application/rss+xml",
+        headers={"ETag": '"v1"'},
+    )
     feed = subscribe(publisher.url("/feed.xml"))
     feeds_refresh(feed_ids=[feed.id])
     page_hits = len([h for h in publisher.hits if h.startswith("/news")])
@@ -63,7 +73,11 @@ def test_same_article_in_three_feeds_is_stored_once(publisher):
     variants = [url, url + "?utm_source=rss&utm_medium=feed", url + "#comments"]
     feeds = []
     for i, link in enumerate(variants):
-        publisher.add(f"/f{i}.xml", rss([(f"feed{i}-guid", link, "Shared story")]), content_type="application/rss+xml")
+        publisher.add(
+            f"/f{i}.xml",
+            rss([(f"feed{i}-guid", link, "Shared story")]),
+            content_type="application/rss+xml",
+        )
         feeds.append(subscribe(publisher.url(f"/f{i}.xml")))
     feeds_refresh(feed_ids=[f.id for f in feeds])
     assert Article.objects.count() == 1
@@ -78,7 +92,9 @@ def test_tombstoned_article_never_returns(publisher):
     feed = subscribe(publisher.url("/feed.xml"))
     feeds_refresh(feed_ids=[feed.id])
     article_delete(article=Article.objects.get(), reason="test")
-    publisher.add("/feed2.xml", rss([("other-guid", urls[0], "Gone")]), content_type="application/rss+xml")
+    publisher.add(
+        "/feed2.xml", rss([("other-guid", urls[0], "Gone")]), content_type="application/rss+xml"
+    )
     other = subscribe(publisher.url("/feed2.xml"))
     feeds_refresh(feed_ids=[other.id])
     assert Article.objects.count() == 0
@@ -87,9 +103,17 @@ def test_tombstoned_article_never_returns(publisher):
 
 
 def test_challenge_pages_are_recorded_on_the_feed_not_stored(publisher):
-    publisher.add("/cf", "<html><head><title>Just a moment...</title></head><body>Checking your browser "
-                  "before accessing. <script src='/cdn-cgi/challenge-platform/x.js'></script></body></html>", status=403)
-    publisher.add("/feed.xml", rss([("g0", publisher.url("/cf"), "Blocked")]), content_type="application/rss+xml")
+    publisher.add(
+        "/cf",
+        "<html><head><title>Just a moment...</title></head><body>Checking your browser "
+        "before accessing. <script src='/cdn-cgi/challenge-platform/x.js'></script></body></html>",
+        status=403,
+    )
+    publisher.add(
+        "/feed.xml",
+        rss([("g0", publisher.url("/cf"), "Blocked")]),
+        content_type="application/rss+xml",
+    )
     feed = subscribe(publisher.url("/feed.xml"))
     feeds_refresh(feed_ids=[feed.id])
     assert Article.objects.count() == 0
@@ -108,7 +132,9 @@ def test_dead_feed_is_visible_and_others_in_the_run_complete(publisher):
     good = subscribe(publisher.url("/good.xml"))
     dead = subscribe(publisher.url("/missing.xml"))
     garbage = subscribe(publisher.url("/garbage.xml"))
-    refused = subscribe("http://127.0.0.1:9/feed.xml")  # loopback, not allowlisted: refused before connecting
+    refused = subscribe(
+        "http://127.0.0.1:9/feed.xml"
+    )  # loopback, not allowlisted: refused before connecting
     feeds_refresh(feed_ids=[dead.id, garbage.id, refused.id, good.id])
     assert Article.objects.count() == 1
     for feed, kind in ((dead, "http_status"), (garbage, "parse"), (refused, "refused")):
@@ -132,8 +158,12 @@ def test_hostile_page_does_not_stop_the_batch(publisher):
     urls = site(publisher, articles=2)
     publisher.add("/deep", "<div>" * 100_000 + "deep" + "</div>" * 100_000)
     publisher.add("/empty", "")
-    items = [("g0", urls[0], "A"), ("g1", publisher.url("/deep"), "Deep"), ("g2", publisher.url("/empty"), "E"),
-             ("g3", urls[1], "B")]
+    items = [
+        ("g0", urls[0], "A"),
+        ("g1", publisher.url("/deep"), "Deep"),
+        ("g2", publisher.url("/empty"), "E"),
+        ("g3", urls[1], "B"),
+    ]
     publisher.add("/feed.xml", rss(items), content_type="application/rss+xml")
     feed = subscribe(publisher.url("/feed.xml"))
     feeds_refresh(feed_ids=[feed.id])
@@ -146,7 +176,11 @@ def test_hostile_page_does_not_stop_the_batch(publisher):
 def test_robots_txt_is_respected_for_pages(publisher):
     publisher.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     publisher.add("/private/1", article_html("Secret", 1))
-    publisher.add("/feed.xml", rss([("g", publisher.url("/private/1"), "Secret")]), content_type="application/rss+xml")
+    publisher.add(
+        "/feed.xml",
+        rss([("g", publisher.url("/private/1"), "Secret")]),
+        content_type="application/rss+xml",
+    )
     feed = subscribe(publisher.url("/feed.xml"))
     feeds_refresh(feed_ids=[feed.id])
     assert Article.objects.count() == 0

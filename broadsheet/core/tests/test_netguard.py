@@ -57,9 +57,7 @@ def test_check_target(scheme: str, host: str, port: str, allow: str, expect: str
         assert problem is not None and expect in problem
 
 
-@pytest.mark.parametrize(
-    ("host", "port", "addresses", "allow", "expect"), table("resolved.tsv", 5)
-)
+@pytest.mark.parametrize(("host", "port", "addresses", "allow", "expect"), table("resolved.tsv", 5))
 def test_check_resolved(host: str, port: str, addresses: str, allow: str, expect: str) -> None:
     problem = netguard.check_resolved(host, int(port), addresses.split(","), allowlist(allow))
     if expect == "ok":

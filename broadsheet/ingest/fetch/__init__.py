@@ -24,7 +24,9 @@ def fetch(
     url: str, *, etag: str = "", last_modified: str = "", robots: bool = False, accept: str = "*/*"
 ) -> FetchResult:
     """fetch GETs one URL under every guard and returns its result (never raises FetchError)."""
-    request = FetchRequest(url, etag=etag, last_modified=last_modified, robots=robots, accept=accept)
+    request = FetchRequest(
+        url, etag=etag, last_modified=last_modified, robots=robots, accept=accept
+    )
     return fetch_many([request])[0]
 
 
@@ -43,9 +45,15 @@ async def _fetch_all(requests: list[FetchRequest], limits: Limits) -> list[Fetch
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
     # asyncio.run cannot nest: called from inside a running loop (an async view), use a thread.
+    if _loop_running():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, work).result()
+    return asyncio.run(work)
+
+
+def _loop_running() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(work)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, work).result()
+        return False
+    return True

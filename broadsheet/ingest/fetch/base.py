@@ -39,6 +39,7 @@ class FetchResult:
     status: int | None = None
     content: bytes = b""
     content_type: str = ""
+    # Header names are lower-case; a repeated header's values are joined with ", ".
     headers: dict[str, str] = field(default_factory=dict)
     etag: str = ""
     last_modified: str = ""

@@ -3,8 +3,8 @@
 We decode Content-Encoding ourselves instead of using httpx's decoders: those inflate each
 network chunk in one call, so 64 KiB of gzip can become 64 MiB, and a stacked `gzip, gzip` or a
 brotli bomb can become gigabytes before any cap is checked. Here every decoding stage yields at
-most STEP bytes at a time and only when asked, so the cap stops a bomb after about cap + STEP
-bytes of work per stage.
+most STEP bytes at a time and only when asked, so however large the bomb, memory stays near
+cap + STEP per stage and the work stops soon after the cap.
 """
 
 from __future__ import annotations
@@ -65,12 +65,9 @@ class _Brotli:
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         out = self._decompressor.process(data, output_buffer_limit=STEP)
-        while True:
-            if out:
-                yield out
-            # Until it can accept more, it holds output back and must be called with no input.
-            if self._decompressor.can_accept_more_data() or self._decompressor.is_finished():
-                return
+        # Output held back by the limit comes out of further calls with no input, until none is left.
+        while out:
+            yield out
             out = self._decompressor.process(b"", output_buffer_limit=STEP)
 
 

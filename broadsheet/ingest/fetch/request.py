@@ -78,9 +78,8 @@ async def fetch_one(session: Session, request: FetchRequest) -> FetchResult:
             )
         except Exception as exc:  # a bug here must not sink the rest of the batch
             logger.exception("fetch of %s failed unexpectedly", request.url)
-            result = FetchResult(
-                url=request.url, error=FetchError("network", f"unexpected error: {exc!r}")
-            )
+            error = FetchError("network", f"unexpected error: {exc!r}")
+            result = FetchResult(url=request.url, final_url=request.url, error=error)
         result.elapsed = time.monotonic() - started
     return result
 

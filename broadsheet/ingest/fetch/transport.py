@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import httpcore
 import httpx
@@ -20,12 +22,17 @@ from broadsheet.core import netguard
 
 from .base import FetchError, Limits
 
+# Lookups run on threads of our own, not the loop's default executor: asyncio.run waits for that
+# one on the way out, so a resolver hanging past the deadline would hold fetch() hostage.
+_RESOLVER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="broadsheet-resolve")
+
 
 async def resolve(host: str, port: int) -> list[str]:
     """resolve returns every address host resolves to, in the resolver's preferred order."""
     loop = asyncio.get_running_loop()
+    lookup = partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.run_in_executor(_RESOLVER, lookup)
     except socket.gaierror as exc:
         raise FetchError("network", f"could not resolve {host}: {exc.strerror}") from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))

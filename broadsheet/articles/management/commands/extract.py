@@ -4,7 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from broadsheet.articles.extract import extract_file
+from broadsheet.articles.extract import ChallengePage, NotAnArticle, extract_file
+
+FIELDS = ("file", "url", "title", "byline", "published", "lang", "lead_image", "text")
 
 
 class Command(BaseCommand):
@@ -16,4 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, url: str | None, files: list[str], **options: object) -> None:
         for path in files:
-            self.stdout.write(json.dumps(extract_file(path, url=url), ensure_ascii=False))
+            try:
+                row = extract_file(path, url=url)
+            except (ChallengePage, NotAnArticle, OSError) as exc:
+                # One line per file, always: a page that is not an article says why, with empty fields.
+                row = {**dict.fromkeys(FIELDS, ""), "file": path, "url": url or "", "published": None,
+                       "error": f"{type(exc).__name__}: {exc}"}
+            self.stdout.write(json.dumps(row, ensure_ascii=False))

@@ -18,8 +18,12 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
-        columns = (TextColumn("{task.description}"), BarColumn(), TransferSpeedColumn(),
-                   TextColumn("{task.fields[stored]} stored"))
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TransferSpeedColumn(),
+            TextColumn("{task.fields[stored]} stored"),
+        )
         with path.open("rb") as raw, Progress(*columns, transient=False) as progress:
             bar = progress.add_task(path.name, total=path.stat().st_size, stored=0)
 

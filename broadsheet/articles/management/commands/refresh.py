@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Poll feeds now, in this process, and store their new articles."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--feed", type=int, action="append", help="Feed id (repeatable); default all active")
+        parser.add_argument(
+            "--feed", type=int, action="append", help="Feed id (repeatable); default all active"
+        )
 
     def handle(self, *args: object, feed: list[int] | None, **options: object) -> None:
         ids = feed or list(Feed.objects.filter(active=True).values_list("id", flat=True))

@@ -56,5 +56,10 @@ def scheduler_pass(*, limit: int, stale_after: int) -> tuple[int, int, int]:
         tasks.entries_process_task.enqueue(retry[start : start + 20])
     queued = sum(len(b) for b in batches)
     if queued or retry or reaped:
-        log.info("queued %d feeds, re-queued %d entries, reaped %d orphaned tasks", queued, len(retry), reaped)
+        log.info(
+            "queued %d feeds, re-queued %d entries, reaped %d orphaned tasks",
+            queued,
+            len(retry),
+            reaped,
+        )
     return queued, len(retry), reaped
