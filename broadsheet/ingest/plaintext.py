@@ -65,6 +65,8 @@ class _TextCollector(HTMLParser):
 
 def html_to_text(html: str, *, limit: int) -> str:
     """html_to_text strips tags, unescapes entities, collapses whitespace and caps the length."""
+    if "<" not in html and "&" not in html:  # most titles: no markup to parse
+        return truncate(_SPACES.sub(" ", html[:_MAX_INPUT]).strip(), limit)
     collector = _TextCollector()
     collector.feed(html[:_MAX_INPUT])
     collector.close()

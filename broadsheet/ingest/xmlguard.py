@@ -50,6 +50,8 @@ def unsafe_reason(data: bytes) -> str | None:
         # expat gave up before the root element: it cannot vouch for any of the text.
         region = data
     else:
+        # The prolog as expat read it, and as far as feedparser's regexes look for declarations
+        # (they would lift one out of a comment, where expat rightly saw none).
         first_tag = _FIRST_TAG.search(data)
         head_end = first_tag.end() if first_tag else len(data)
         region = data[: max(root_offset, head_end)]
