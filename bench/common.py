@@ -22,7 +22,9 @@ SHARED = ROOT.parent / "shared"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 
-def isolated_env(*, database_url: str = "", allow: str = "", home: str | None = None) -> dict[str, str]:
+def isolated_env(
+    *, database_url: str = "", allow: str = "", home: str | None = None
+) -> dict[str, str]:
     """isolated_env returns an environment for a fresh instance under a temporary home."""
     env = dict(os.environ)
     env["BROADSHEET_HOME"] = home or tempfile.mkdtemp(prefix="broadsheet-bench-")
@@ -35,8 +37,17 @@ def isolated_env(*, database_url: str = "", allow: str = "", home: str | None = 
 
 def django_setup(env: dict[str, str]) -> None:
     """django_setup configures Django in this process for the instance env describes, and migrates it."""
-    os.environ.update({k: env[k] for k in ("BROADSHEET_HOME", "DATABASE_URL", "BROADSHEET_FETCH_ALLOW",
-                                            "DJANGO_SETTINGS_MODULE")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "BROADSHEET_HOME",
+                "DATABASE_URL",
+                "BROADSHEET_FETCH_ALLOW",
+                "DJANGO_SETTINGS_MODULE",
+            )
+        }
+    )
     sys.path.insert(0, str(ROOT))
     import django
     from django.core.management import call_command
@@ -62,8 +73,15 @@ def fresh_pg_database(name: str) -> str | None:
 
 def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[bytes]]:
     """start_workers launches `broadsheet worker` processes for the instance."""
-    return [subprocess.Popen([str(BIN / "broadsheet"), "worker", "--interval", "0.2"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+    return [
+        subprocess.Popen(
+            [str(BIN / "broadsheet"), "worker", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:

@@ -35,8 +35,13 @@ def _worker(role: str, index: int, env: dict[str, str], seconds: float, out: mp.
         try:
             if role == "writer":
                 with transaction.atomic():
-                    Article.objects.create(canonical_url=f"http://bench.invalid/{index}/{n}", url="http://bench.invalid/",
-                                           title=f"w{index} {n}", text="x " * 200, content_hash=f"{index}-{n}")
+                    Article.objects.create(
+                        canonical_url=f"http://bench.invalid/{index}/{n}",
+                        url="http://bench.invalid/",
+                        title=f"w{index} {n}",
+                        text="x " * 200,
+                        content_hash=f"{index}-{n}",
+                    )
                     Feed.objects.filter(pk=feed.pk).update(last_checked_at=timezone.now())
                 n += 1
             else:
@@ -63,8 +68,14 @@ def main() -> None:
     Feed.objects.create(url="http://bench.invalid/feed", host="bench.invalid")
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
-    procs = [ctx.Process(target=_worker, args=("writer", i, env, args.seconds, out)) for i in range(args.writers)]
-    procs += [ctx.Process(target=_worker, args=("reader", i, env, args.seconds, out)) for i in range(args.readers)]
+    procs = [
+        ctx.Process(target=_worker, args=("writer", i, env, args.seconds, out))
+        for i in range(args.writers)
+    ]
+    procs += [
+        ctx.Process(target=_worker, args=("reader", i, env, args.seconds, out))
+        for i in range(args.readers)
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=args.seconds + 120) for _ in procs]
@@ -72,9 +83,16 @@ def main() -> None:
         p.join()
     writes = sum(r[1] for r in results if r[0] == "writer")
     reads = sum(r[1] for r in results if r[0] == "reader")
-    emit("sqlite_contention", writers=args.writers, readers=args.readers, seconds=args.seconds,
-         writes_per_s=round(writes / args.seconds, 1), reads_per_s=round(reads / args.seconds, 1),
-         database_is_locked=sum(r[2] for r in results), other_errors=sum(r[3] for r in results))
+    emit(
+        "sqlite_contention",
+        writers=args.writers,
+        readers=args.readers,
+        seconds=args.seconds,
+        writes_per_s=round(writes / args.seconds, 1),
+        reads_per_s=round(reads / args.seconds, 1),
+        database_is_locked=sum(r[2] for r in results),
+        other_errors=sum(r[3] for r in results),
+    )
 
 
 if __name__ == "__main__":

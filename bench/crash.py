@@ -33,8 +33,11 @@ def main() -> None:
     with FixtureServer() as server:
         for f in range(args.feeds):
             urls = site(server, articles=args.per_feed, prefix=f"/s{f}")
-            server.add(f"/feed{f}.xml", rss([(f"{f}-{i}", u, f"T{f}.{i}") for i, u in enumerate(urls)]),
-                       content_type="application/rss+xml")
+            server.add(
+                f"/feed{f}.xml",
+                rss([(f"{f}-{i}", u, f"T{f}.{i}") for i, u in enumerate(urls)]),
+                content_type="application/rss+xml",
+            )
         env = isolated_env(allow=server.netloc)
         env["BROADSHEET_ENTRY_BATCH"] = "5"
         django_setup(env)
@@ -67,9 +70,12 @@ def main() -> None:
         workers = start_workers(env, 2)
 
         def done() -> bool:
-            return (not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
-                    and FeedEntry.objects.count() >= expected
-                    and not FeedEntry.objects.filter(state="pending").exists())
+            return (
+                not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+                and FeedEntry.objects.count() >= expected
+                and not FeedEntry.objects.filter(state="pending").exists()
+            )
+
         finished = wait_until(done, timeout=600)
         stop(workers)
         articles = Article.objects.count()
@@ -79,11 +85,28 @@ def main() -> None:
         with connection.cursor() as cur:
             cur.execute("PRAGMA integrity_check")
             integrity = cur.fetchone()[0]
-        ok = finished and articles == expected and entries == expected and not_done == 0 and distinct == articles \
+        ok = (
+            finished
+            and articles == expected
+            and entries == expected
+            and not_done == 0
+            and distinct == articles
             and integrity == "ok"
-        emit("crash_safety", kills=args.kills, tasks_running_at_kill=killed_running, orphaned=orphans, reaped=reaped,
-             expected=expected, articles=articles, entries=entries, entries_not_done=not_done,
-             duplicate_articles=articles - distinct, integrity=integrity, ok=ok)
+        )
+        emit(
+            "crash_safety",
+            kills=args.kills,
+            tasks_running_at_kill=killed_running,
+            orphaned=orphans,
+            reaped=reaped,
+            expected=expected,
+            articles=articles,
+            entries=entries,
+            entries_not_done=not_done,
+            duplicate_articles=articles - distinct,
+            integrity=integrity,
+            ok=ok,
+        )
         if not ok:
             sys.exit(1)
 

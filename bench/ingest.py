@@ -18,7 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
-    dev_pages, django_setup, emit, fresh_pg_database, isolated_env, peak_rss_mb, start_workers, stop, wait_until,
+    dev_pages,
+    django_setup,
+    emit,
+    fresh_pg_database,
+    isolated_env,
+    peak_rss_mb,
+    start_workers,
+    stop,
+    wait_until,
 )
 
 PER_FEED = 100
@@ -50,16 +58,21 @@ def extraction_alone(pages: list[tuple[str, bytes]], n: int, workers: int) -> fl
     return n / (time.perf_counter() - start)
 
 
-def ingest(pages: list[tuple[str, bytes]], n: int, workers: int, database_url: str) -> dict[str, float]:
-    from broadsheet.core.testing import FixtureServer
+def ingest(
+    pages: list[tuple[str, bytes]], n: int, workers: int, database_url: str
+) -> dict[str, float]:
     from broadsheet.articles.tests.pages import rss
+    from broadsheet.core.testing import FixtureServer
 
     with FixtureServer() as server:
         for i in range(n):
             server.add(f"/page/{i}", pages[i % len(pages)][1])
         feeds = (n + PER_FEED - 1) // PER_FEED
         for f in range(feeds):
-            items = [(f"p{i}", server.url(f"/page/{i}"), f"Page {i}") for i in range(f * PER_FEED, min(n, (f + 1) * PER_FEED))]
+            items = [
+                (f"p{i}", server.url(f"/page/{i}"), f"Page {i}")
+                for i in range(f * PER_FEED, min(n, (f + 1) * PER_FEED))
+            ]
             server.add(f"/feed/{f}.xml", rss(items), content_type="application/rss+xml")
         env = isolated_env(database_url=database_url, allow=server.netloc)
         env["BROADSHEET_MAX_ENTRIES_PER_FEED"] = str(PER_FEED)
@@ -82,6 +95,7 @@ def ingest(pages: list[tuple[str, bytes]], n: int, workers: int, database_url: s
         def drained() -> bool:
             busy = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
             return not busy and FeedEntry.objects.count() >= n
+
         finished = wait_until(drained, timeout=3600, interval=0.5)
         elapsed = time.perf_counter() - start
         rss = max(peak_rss_mb(p.pid) for p in procs)
@@ -89,8 +103,14 @@ def ingest(pages: list[tuple[str, bytes]], n: int, workers: int, database_url: s
         stored = Article.objects.count()
         failed = FeedEntry.objects.exclude(state="done").count()
         connections.close_all()
-    return {"articles": stored, "failed_entries": failed, "seconds": round(elapsed, 1), "finished": finished,
-            "articles_per_s": round(stored / elapsed, 1), "worker_peak_rss_mb": round(rss, 1)}
+    return {
+        "articles": stored,
+        "failed_entries": failed,
+        "seconds": round(elapsed, 1),
+        "finished": finished,
+        "articles_per_s": round(stored / elapsed, 1),
+        "worker_peak_rss_mb": round(rss, 1),
+    }
 
 
 def main() -> None:
@@ -116,8 +136,11 @@ def main() -> None:
         # Each database in its own process: Django configures itself once per process.
         import subprocess
 
-        out = subprocess.run([sys.executable, __file__, "--child", name, url, str(args.n), str(args.workers)],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name, url, str(args.n), str(args.workers)],
+            capture_output=True,
+            text=True,
+        )
         sys.stderr.write(out.stderr[-2000:])
         for line in out.stdout.splitlines():
             if line.startswith("{"):

@@ -25,7 +25,9 @@ def not_modified(handler) -> None:  # type: ignore[no-untyped-def]
         handler.send_whole(Response(b"", 304, {"ETag": '"v1"'}))
     else:
         body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
-        handler.send_whole(Response(body, 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}))
+        handler.send_whole(
+            Response(body, 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+        )
 
 
 def main() -> None:
@@ -42,16 +44,25 @@ def main() -> None:
         from broadsheet.articles.pipeline import feeds_refresh
         from broadsheet.ingest.models import Feed, FetchLog
 
-        Feed.objects.bulk_create([Feed(url=server.url(f"/feed/{i}.xml"), host="127.0.0.1", etag='"v1"')
-                                  for i in range(args.n)])
+        Feed.objects.bulk_create(
+            [
+                Feed(url=server.url(f"/feed/{i}.xml"), host="127.0.0.1", etag='"v1"')
+                for i in range(args.n)
+            ]
+        )
         ids = list(Feed.objects.values_list("id", flat=True))
         start = time.perf_counter()
         for i in range(0, len(ids), args.batch):
             feeds_refresh(feed_ids=ids[i : i + args.batch])
         elapsed = time.perf_counter() - start
         ok = FetchLog.objects.filter(outcome="not_modified").count()
-        emit("poll_304", feeds=args.n, not_modified=ok, seconds=round(elapsed, 2),
-             fetches_per_s=round(args.n / elapsed, 1))
+        emit(
+            "poll_304",
+            feeds=args.n,
+            not_modified=ok,
+            seconds=round(elapsed, 2),
+            fetches_per_s=round(args.n / elapsed, 1),
+        )
         peer(server, args.n)
 
 

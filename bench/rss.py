@@ -35,14 +35,26 @@ def main() -> None:
 
     from broadsheet.articles.models import Article
 
-    Article.objects.bulk_create([
-        Article(canonical_url=f"http://bench.invalid/{i}", url=f"http://bench.invalid/{i}", title=f"Article {i}",
-                text="word " * 600, body_html="<p>" + "word " * 600 + "</p>", content_hash=str(i))
-        for i in range(args.articles)
-    ])
+    Article.objects.bulk_create(
+        [
+            Article(
+                canonical_url=f"http://bench.invalid/{i}",
+                url=f"http://bench.invalid/{i}",
+                title=f"Article {i}",
+                text="word " * 600,
+                body_html="<p>" + "word " * 600 + "</p>",
+                content_hash=str(i),
+            )
+            for i in range(args.articles)
+        ]
+    )
     port = free_port()
-    web = subprocess.Popen([str(BIN / "broadsheet"), "serve", "--port", str(port)], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [str(BIN / "broadsheet"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: _up(base), timeout=30, interval=0.2)
@@ -51,11 +63,18 @@ def main() -> None:
             for i in range(args.requests):
                 client.get(base + ("/" if i % 2 else "/feeds/")).raise_for_status()
         elapsed = time.perf_counter() - start
-        children = subprocess.run(["pgrep", "-P", str(web.pid)], capture_output=True, text=True).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-P", str(web.pid)], capture_output=True, text=True
+        ).stdout.split()
         workers = [peak_rss_mb(int(pid)) for pid in children]
-        emit("web_rss", requests=args.requests, requests_per_s=round(args.requests / elapsed, 1),
-             master_peak_rss_mb=round(peak_rss_mb(web.pid), 1),
-             worker_peak_rss_mb=round(max(workers, default=0.0), 1), web_workers=len(workers))
+        emit(
+            "web_rss",
+            requests=args.requests,
+            requests_per_s=round(args.requests / elapsed, 1),
+            master_peak_rss_mb=round(peak_rss_mb(web.pid), 1),
+            worker_peak_rss_mb=round(max(workers, default=0.0), 1),
+            web_workers=len(workers),
+        )
     finally:
         stop([web])
 

@@ -56,40 +56,124 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("BROADSHEET_HOME", "var", str,
-           "Directory holding all state (database, secret key, caches, models); relative to the working directory."),
-    Option("DATABASE_URL", "", str,
-           "Empty for the embedded SQLite database under BROADSHEET_HOME, or postgres://user:pass@host:port/name for cluster mode."),
-    Option("SECRET_KEY", "", str,
-           "Django's secret key; empty means one is generated once and kept in BROADSHEET_HOME/secret_key."),
+    Option(
+        "BROADSHEET_HOME",
+        "var",
+        str,
+        "Directory holding all state (database, secret key, caches, models); relative to the working directory.",
+    ),
+    Option(
+        "DATABASE_URL",
+        "",
+        str,
+        "Empty for the embedded SQLite database under BROADSHEET_HOME, or postgres://user:pass@host:port/name for cluster mode.",
+    ),
+    Option(
+        "SECRET_KEY",
+        "",
+        str,
+        "Django's secret key; empty means one is generated once and kept in BROADSHEET_HOME/secret_key.",
+    ),
     Option("DEBUG", "false", _bool, "Django debug mode; never on in production."),
-    Option("ALLOWED_HOSTS", "127.0.0.1,localhost", _list, "Host names the web server answers to, comma-separated."),
+    Option(
+        "ALLOWED_HOSTS",
+        "127.0.0.1,localhost",
+        _list,
+        "Host names the web server answers to, comma-separated.",
+    ),
     Option("BROADSHEET_TIME_ZONE", "UTC", str, "Time zone used to display times."),
-    Option("BROADSHEET_USER_AGENT", "Broadsheet/0.1 (+https://github.com/broadsheet-news/broadsheet)", str,
-           "User-Agent sent with every fetch, identifying us to publishers."),
-    Option("BROADSHEET_FETCH_TIMEOUT", "30", _positive_float,
-           "Total deadline in seconds for one fetch: connect, redirects and the whole body together."),
-    Option("BROADSHEET_FETCH_MAX_BYTES", str(15 * 1024 * 1024), _positive_int,
-           "Cap on the decoded body of one fetch, in bytes (applied after gzip/deflate/br decoding)."),
+    Option(
+        "BROADSHEET_USER_AGENT",
+        "Broadsheet/0.1 (+https://github.com/broadsheet-news/broadsheet)",
+        str,
+        "User-Agent sent with every fetch, identifying us to publishers.",
+    ),
+    Option(
+        "BROADSHEET_FETCH_TIMEOUT",
+        "30",
+        _positive_float,
+        "Total deadline in seconds for one fetch: connect, redirects and the whole body together.",
+    ),
+    Option(
+        "BROADSHEET_FETCH_MAX_BYTES",
+        str(15 * 1024 * 1024),
+        _positive_int,
+        "Cap on the decoded body of one fetch, in bytes (applied after gzip/deflate/br decoding).",
+    ),
     Option("BROADSHEET_FETCH_MAX_REDIRECTS", "5", int, "Most redirects followed by one fetch."),
-    Option("BROADSHEET_FETCH_ALLOW", "", _list,
-           "SSRF allowlist: comma-separated host:port pairs (IP or name) that may be fetched even though they resolve to loopback/private addresses. Tests name their fixture server here."),
-    Option("BROADSHEET_FETCH_CONCURRENCY", "16", _positive_int, "Most fetches in flight at once in one worker process."),
-    Option("BROADSHEET_PER_HOST_CONCURRENCY", "4", _positive_int,
-           "Most fetches in flight at once to one host in one worker process, and most feeds of one host claimed per scheduler tick."),
+    Option(
+        "BROADSHEET_FETCH_ALLOW",
+        "",
+        _list,
+        "SSRF allowlist: comma-separated host:port pairs (IP or name) that may be fetched even though they resolve to loopback/private addresses. Tests name their fixture server here.",
+    ),
+    Option(
+        "BROADSHEET_FETCH_CONCURRENCY",
+        "16",
+        _positive_int,
+        "Most fetches in flight at once in one worker process.",
+    ),
+    Option(
+        "BROADSHEET_PER_HOST_CONCURRENCY",
+        "4",
+        _positive_int,
+        "Most fetches in flight at once to one host in one worker process, and most feeds of one host claimed per scheduler tick.",
+    ),
     Option("BROADSHEET_RESPECT_ROBOTS", "true", _bool, "Honour robots.txt for article pages."),
-    Option("BROADSHEET_MIN_INTERVAL", "300", _positive_int, "Shortest polling interval for a feed, in seconds."),
-    Option("BROADSHEET_MAX_INTERVAL", "86400", _positive_int, "Longest polling interval for a feed, in seconds."),
-    Option("BROADSHEET_MAX_BACKOFF", "86400", _positive_int, "Cap of the exponential back-off after failures, in seconds."),
-    Option("BROADSHEET_SCHEDULER_TICK", "10", _positive_float, "Seconds between two scheduler passes."),
-    Option("BROADSHEET_SCHEDULER_BATCH", "500", _positive_int, "Most feeds enqueued by one scheduler pass."),
-    Option("BROADSHEET_ENTRY_BATCH", "20", _positive_int, "New entries handled by one page-fetch task."),
-    Option("BROADSHEET_TASK_STALE_AFTER", "900", _positive_int,
-           "Seconds after which a task still RUNNING is taken as orphaned by a killed worker and re-queued."),
-    Option("BROADSHEET_MAX_ENTRIES_PER_FEED", "500", _positive_int, "Most entries read from one feed document (newest first)."),
-    Option("BROADSHEET_PORT", "8000", _positive_int, "Port of the web server that `make run` starts on 127.0.0.1."),
-    Option("WEB_CONCURRENCY", "2", _positive_int, "gunicorn worker processes for `broadsheet serve`."),
-    Option("BROADSHEET_WORKERS", "1", _positive_int, "Task worker processes started by `make run`."),
+    Option(
+        "BROADSHEET_MIN_INTERVAL",
+        "300",
+        _positive_int,
+        "Shortest polling interval for a feed, in seconds.",
+    ),
+    Option(
+        "BROADSHEET_MAX_INTERVAL",
+        "86400",
+        _positive_int,
+        "Longest polling interval for a feed, in seconds.",
+    ),
+    Option(
+        "BROADSHEET_MAX_BACKOFF",
+        "86400",
+        _positive_int,
+        "Cap of the exponential back-off after failures, in seconds.",
+    ),
+    Option(
+        "BROADSHEET_SCHEDULER_TICK", "10", _positive_float, "Seconds between two scheduler passes."
+    ),
+    Option(
+        "BROADSHEET_SCHEDULER_BATCH",
+        "500",
+        _positive_int,
+        "Most feeds enqueued by one scheduler pass.",
+    ),
+    Option(
+        "BROADSHEET_ENTRY_BATCH", "20", _positive_int, "New entries handled by one page-fetch task."
+    ),
+    Option(
+        "BROADSHEET_TASK_STALE_AFTER",
+        "900",
+        _positive_int,
+        "Seconds after which a task still RUNNING is taken as orphaned by a killed worker and re-queued.",
+    ),
+    Option(
+        "BROADSHEET_MAX_ENTRIES_PER_FEED",
+        "500",
+        _positive_int,
+        "Most entries read from one feed document (newest first).",
+    ),
+    Option(
+        "BROADSHEET_PORT",
+        "8000",
+        _positive_int,
+        "Port of the web server that `make run` starts on 127.0.0.1.",
+    ),
+    Option(
+        "WEB_CONCURRENCY", "2", _positive_int, "gunicorn worker processes for `broadsheet serve`."
+    ),
+    Option(
+        "BROADSHEET_WORKERS", "1", _positive_int, "Task worker processes started by `make run`."
+    ),
 )
 
 

@@ -37,12 +37,32 @@ def test_extract_prints_one_json_line_per_file(tmp_path):
     plain.write_text(article_html("First headline", 1))
     zipped = tmp_path / "b.html.gz"
     zipped.write_bytes(gzip.compress(article_html("Second headline", 2).encode()))
-    proc = subprocess.run([str(BIN / "broadsheet"), "extract", "--url", "https://news.example/a", str(plain), str(zipped)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            str(BIN / "broadsheet"),
+            "extract",
+            "--url",
+            "https://news.example/a",
+            str(plain),
+            str(zipped),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["title"] for line in lines] == ["First headline", "Second headline"]
-    assert set(lines[0]) == {"file", "url", "title", "byline", "published", "lang", "lead_image", "text"}
+    assert set(lines[0]) == {
+        "file",
+        "url",
+        "title",
+        "byline",
+        "published",
+        "lang",
+        "lead_image",
+        "text",
+    }
     assert lines[0]["lead_image"] == "https://news.example/img/1.jpg"
     assert "Story 1 paragraph 3" in lines[0]["text"]
 
@@ -73,14 +93,22 @@ def test_import_warc_stores_html_responses_once(tmp_path):
     path = tmp_path / "crawl.warc.gz"
     with path.open("wb") as raw:
         writer = WARCWriter(raw, gzip=True)
-        pages = [("https://news.example/a", article_html("Archived one", 1), "text/html; charset=utf-8"),
-                 ("https://news.example/a?utm_source=x", article_html("Archived one", 1), "text/html"),
-                 ("https://news.example/b", article_html("Archived two", 2), "text/html"),
-                 ("https://news.example/logo.png", "PNG", "image/png")]
+        pages = [
+            ("https://news.example/a", article_html("Archived one", 1), "text/html; charset=utf-8"),
+            ("https://news.example/a?utm_source=x", article_html("Archived one", 1), "text/html"),
+            ("https://news.example/b", article_html("Archived two", 2), "text/html"),
+            ("https://news.example/logo.png", "PNG", "image/png"),
+        ]
         for url, body, ctype in pages:
             headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body.encode()),
-                                                          http_headers=headers))
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=io.BytesIO(body.encode()), http_headers=headers
+                )
+            )
     out = run("import_warc", str(path))
     assert "3 pages read: 2 stored, 1 already known" in out
-    assert sorted(Article.objects.values_list("title", flat=True)) == ["Archived one", "Archived two"]
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "Archived one",
+        "Archived two",
+    ]

@@ -24,11 +24,24 @@ def free_port() -> int:
 
 def test_procfile_starts_everything_and_ctrl_c_stops_it(tmp_path):
     port = free_port()
-    env = {**os.environ, "BROADSHEET_HOME": str(tmp_path), "BROADSHEET_PORT": str(port), "DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "BROADSHEET_HOME": str(tmp_path),
+        "BROADSHEET_PORT": str(port),
+        "DATABASE_URL": "",
+    }
     # migrate, not setup: setup would subscribe to real publishers, and tests never leave loopback.
-    subprocess.run([str(BIN / "broadsheet"), "manage", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    proc = subprocess.Popen([str(BIN / "honcho"), "-f", "Procfile", "start"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    subprocess.run(
+        [str(BIN / "broadsheet"), "manage", "migrate", "-v0"], env=env, check=True, cwd=ROOT
+    )
+    proc = subprocess.Popen(
+        [str(BIN / "honcho"), "-f", "Procfile", "start"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -51,5 +64,7 @@ def test_procfile_starts_everything_and_ctrl_c_stops_it(tmp_path):
     assert "Traceback" not in output, output[-3000:]
     # Nothing of the process group is left running (gunicorn workers, db_worker, scheduler).
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(
+        ["pgrep", "-g", str(proc.pid)], capture_output=True, text=True
+    ).stdout.split()
     assert left == [], f"still running after Ctrl-C: {left}"

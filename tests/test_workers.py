@@ -55,8 +55,15 @@ def test_two_workers_drain_feeds_exactly_once(publisher):
     for feed in feeds:
         feeds_refresh_task.enqueue([feed.id])
     env = worker_env(publisher.netloc)
-    procs = [subprocess.Popen([str(BIN / "broadsheet"), "worker", "--batch"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "broadsheet"), "worker", "--batch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert Article.objects.count() == 30
@@ -68,15 +75,24 @@ def test_two_workers_drain_feeds_exactly_once(publisher):
 
 def test_orphaned_running_task_is_requeued_and_runs_once_more(publisher):
     urls = site(publisher, articles=2)
-    publisher.add("/feed.xml", rss([(f"g{i}", u, f"T{i}") for i, u in enumerate(urls)]),
-                  content_type="application/rss+xml")
+    publisher.add(
+        "/feed.xml",
+        rss([(f"g{i}", u, f"T{i}") for i, u in enumerate(urls)]),
+        content_type="application/rss+xml",
+    )
     feed = feed_create(url=publisher.url("/feed.xml"))[0]
     result = feeds_refresh_task.enqueue([feed.id])
     # What a worker killed with -9 leaves behind: RUNNING, owned by a dead worker, never retried.
-    DBTaskResult.objects.filter(id=result.id).update(status="RUNNING", started_at="2000-01-01T00:00:00Z")
+    DBTaskResult.objects.filter(id=result.id).update(
+        status="RUNNING", started_at="2000-01-01T00:00:00Z"
+    )
     assert tasks_reap_orphans(stale_after=900) == 1
-    proc = subprocess.run([str(BIN / "broadsheet"), "worker", "--batch"], env=worker_env(publisher.netloc),
-                          capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN / "broadsheet"), "worker", "--batch"],
+        env=worker_env(publisher.netloc),
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL"
     assert Article.objects.count() == 2

@@ -76,6 +76,9 @@ class FeedEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["feed", "key"], name="entry_feed_key_uniq")]
 
+    def __str__(self) -> str:
+        return self.title or self.url or self.key
+
 
 class Tombstone(models.Model):
     """A canonical URL that was deleted on purpose and must never be stored again."""
@@ -83,3 +86,6 @@ class Tombstone(models.Model):
     canonical_url = models.URLField(max_length=2000, unique=True)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.canonical_url

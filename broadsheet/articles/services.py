@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
 from functools import partial
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from django.conf import settings

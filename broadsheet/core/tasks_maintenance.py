@@ -16,4 +16,6 @@ def tasks_reap_orphans(*, stale_after: int) -> int:
     exceed the longest task's run time.
     """
     cutoff = timezone.now() - timedelta(seconds=stale_after)
-    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(status="READY")
+    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
+        status="READY"
+    )

@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 class Response:
     body: bytes = b""
     status: int = 200
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
+    )
 
 
 Handler = Callable[["FixtureRequestHandler"], None]
@@ -81,7 +83,9 @@ class FixtureServer:
         self.host = host
         self.port = self._server.server_address[1]
         # A short poll interval: shutdown() waits for it, and tests start and stop many servers.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def routes(self) -> dict[str, Response | Handler]:
@@ -98,8 +102,14 @@ class FixtureServer:
     def url(self, path: str = "/") -> str:
         return f"http://{self.netloc}{path}"
 
-    def add(self, path: str, body: bytes | str = b"", status: int = 200, content_type: str = "text/html; charset=utf-8",
-            headers: dict[str, str] | None = None) -> str:
+    def add(
+        self,
+        path: str,
+        body: bytes | str = b"",
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> str:
         """add serves body at path and returns the route's full URL."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         all_headers = {"Content-Type": content_type, **(headers or {})}

@@ -11,8 +11,12 @@ class Source(models.Model):
 
     name = models.CharField(max_length=200)
     homepage = models.URLField(max_length=2000, blank=True)
-    host = models.CharField(max_length=255, unique=True, help_text="Registered host, e.g. koreaherald.com")
-    image_hosts = models.JSONField(default=list, blank=True, help_text="Hosts its images are served from")
+    host = models.CharField(
+        max_length=255, unique=True, help_text="Registered host, e.g. koreaherald.com"
+    )
+    image_hosts = models.JSONField(
+        default=list, blank=True, help_text="Hosts its images are served from"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -25,7 +29,9 @@ class Source(models.Model):
 class Feed(models.Model):
     """One RSS/Atom/JSON feed URL, its conditional-GET validators, schedule and health."""
 
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="feeds")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="feeds"
+    )
     url = models.URLField(max_length=2000, unique=True)
     host = models.CharField(max_length=255, db_index=True)
     title = models.CharField(max_length=500, blank=True)
@@ -39,7 +45,9 @@ class Feed(models.Model):
     last_modified = models.CharField(max_length=100, blank=True)
 
     # Schedule.
-    interval = models.PositiveIntegerField(default=3600, help_text="Seconds between polls when healthy")
+    interval = models.PositiveIntegerField(
+        default=3600, help_text="Seconds between polls when healthy"
+    )
     next_check_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     # Health.
@@ -50,7 +58,9 @@ class Feed(models.Model):
     last_error_kind = models.CharField(max_length=40, blank=True)
     last_error = models.TextField(blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
-    entry_count = models.PositiveIntegerField(default=0, help_text="Entries in the last parsed document")
+    entry_count = models.PositiveIntegerField(
+        default=0, help_text="Entries in the last parsed document"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -73,7 +83,9 @@ class FetchLog(models.Model):
         ERROR = "error"
         CHALLENGE = "challenge"
 
-    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.CASCADE, related_name="fetch_logs")
+    feed = models.ForeignKey(
+        Feed, null=True, blank=True, on_delete=models.CASCADE, related_name="fetch_logs"
+    )
     url = models.URLField(max_length=2000)
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     duration_ms = models.PositiveIntegerField(default=0)
@@ -85,3 +97,6 @@ class FetchLog(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.url}"

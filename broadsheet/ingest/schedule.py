@@ -20,7 +20,11 @@ def _opt(name: str) -> int:
 def adaptive_interval(*, entry_times: Sequence[datetime | None], now: datetime) -> int:
     """adaptive_interval polls about twice per expected new entry, from last week's entry rate, clamped."""
     low, high = _opt("BROADSHEET_MIN_INTERVAL"), _opt("BROADSHEET_MAX_INTERVAL")
-    recent = [t for t in entry_times if t is not None and timedelta(0) <= now - t <= timedelta(seconds=WEEK)]
+    recent = [
+        t
+        for t in entry_times
+        if t is not None and timedelta(0) <= now - t <= timedelta(seconds=WEEK)
+    ]
     if not recent:
         return high
     # A feed with n entries a week gets a new one every WEEK/n seconds on average; polling at half
@@ -36,7 +40,9 @@ def backoff_delay(*, failures: int) -> int:
     return min(_opt("BROADSHEET_MAX_BACKOFF"), base * 2 ** min(failures - 1, 20))
 
 
-def next_check_after_failure(*, now: datetime, failures: int, retry_after: float | None) -> datetime:
+def next_check_after_failure(
+    *, now: datetime, failures: int, retry_after: float | None
+) -> datetime:
     """next_check_after_failure waits the back-off, or longer when the server asked (Retry-After)."""
     delay = float(backoff_delay(failures=failures))
     if retry_after is not None:
@@ -75,7 +81,9 @@ def feeds_claim_due(*, now: datetime, limit: int, lease_seconds: int) -> list[tu
     while its task waits in the queue; the refresh itself then sets the real next check.
     """
     with transaction.atomic():
-        due = Feed.objects.filter(active=True, next_check_at__lte=now).order_by("next_check_at", "id")
+        due = Feed.objects.filter(active=True, next_check_at__lte=now).order_by(
+            "next_check_at", "id"
+        )
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         rows = list(due.values_list("id", "host")[:limit])

@@ -49,7 +49,9 @@ def source_for_host(*, host: str, name: str = "", homepage: str = "") -> Source:
     return source
 
 
-def feed_create(*, url: str, title: str = "", site_url: str = "", category: str = "") -> tuple[Feed, bool]:
+def feed_create(
+    *, url: str, title: str = "", site_url: str = "", category: str = ""
+) -> tuple[Feed, bool]:
     """feed_create adds a feed (and its publisher) unless the URL is already known."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -59,21 +61,31 @@ def feed_create(*, url: str, title: str = "", site_url: str = "", category: str 
         source = source_for_host(host=host, name=title, homepage=site_url)
         return Feed.objects.get_or_create(
             url=url,
-            defaults={"source": source, "host": host_of(url), "title": title, "site_url": site_url,
-                      "category": category},
+            defaults={
+                "source": source,
+                "host": host_of(url),
+                "title": title,
+                "site_url": site_url,
+                "category": category,
+            },
         )
 
 
 def feeds_poll(*, feeds: list[Feed], now: datetime | None = None) -> list[FeedPoll]:
     """feeds_poll fetches and parses a batch of feeds concurrently and records each one's health."""
     now = now or timezone.now()
-    requests = [FetchRequest(f.url, etag=f.etag, last_modified=f.last_modified, accept=FEED_ACCEPT) for f in feeds]
+    requests = [
+        FetchRequest(f.url, etag=f.etag, last_modified=f.last_modified, accept=FEED_ACCEPT)
+        for f in feeds
+    ]
     results = fetch_many(requests)
     polls = [_poll_from_result(feed, result) for feed, result in zip(feeds, results, strict=True)]
     with transaction.atomic():
         for poll, result in zip(polls, results, strict=True):
             _record(poll, result, now=now)
-        FetchLog.objects.bulk_create([_log_row(p, r, now) for p, r in zip(polls, results, strict=True)])
+        FetchLog.objects.bulk_create(
+            [_log_row(p, r, now) for p, r in zip(polls, results, strict=True)]
+        )
     return polls
 
 
@@ -83,7 +95,9 @@ def _poll_from_result(feed: Feed, result: FetchResult) -> FeedPoll:
     if result.not_modified:
         return FeedPoll(feed, not_modified=True)
     try:
-        parsed = parse_feed(result.content, url=result.final_url or feed.url, content_type=result.content_type)
+        parsed = parse_feed(
+            result.content, url=result.final_url or feed.url, content_type=result.content_type
+        )
     except ParseError as exc:
         return FeedPoll(feed, error_kind="parse", error=str(exc))
     return FeedPoll(feed, parsed=parsed)
@@ -114,7 +128,9 @@ def _record(poll: FeedPoll, result: FetchResult, *, now: datetime) -> None:
             feed.title = feed.title or parsed.title[:500]
             feed.site_url = feed.site_url or parsed.site_url[:2000]
             feed.entry_count = len(parsed.entries)
-            feed.interval = schedule.adaptive_interval(entry_times=[e.published for e in parsed.entries], now=now)
+            feed.interval = schedule.adaptive_interval(
+                entry_times=[e.published for e in parsed.entries], now=now
+            )
         feed.next_check_at = now + timedelta(seconds=feed.interval)
     feed.save()
 
@@ -123,10 +139,18 @@ def feed_record_challenge(*, feed: Feed, url: str, reason: str) -> None:
     """feed_record_challenge makes a bot-challenged article page visible on its feed's health."""
     now = timezone.now()
     Feed.objects.filter(pk=feed.pk).update(
-        last_error_at=now, last_error_kind="challenge", last_error=f"bot challenge at {url}: {reason}"[:2000]
+        last_error_at=now,
+        last_error_kind="challenge",
+        last_error=f"bot challenge at {url}: {reason}"[:2000],
     )
-    FetchLog.objects.create(feed=feed, url=url[:2000], started_at=now, outcome=FetchLog.Outcome.CHALLENGE,
-                            error_kind="challenge", error=reason[:2000])
+    FetchLog.objects.create(
+        feed=feed,
+        url=url[:2000],
+        started_at=now,
+        outcome=FetchLog.Outcome.CHALLENGE,
+        error_kind="challenge",
+        error=reason[:2000],
+    )
 
 
 def _log_row(poll: FeedPoll, result: FetchResult, now: datetime) -> FetchLog:
@@ -137,8 +161,14 @@ def _log_row(poll: FeedPoll, result: FetchResult, now: datetime) -> FetchLog:
     else:
         outcome = FetchLog.Outcome.OK
     return FetchLog(
-        feed=poll.feed, url=poll.feed.url, started_at=now, duration_ms=int(result.elapsed * 1000),
-        status=result.status, outcome=outcome, error_kind=poll.error_kind, error=poll.error[:2000],
+        feed=poll.feed,
+        url=poll.feed.url,
+        started_at=now,
+        duration_ms=int(result.elapsed * 1000),
+        status=result.status,
+        outcome=outcome,
+        error_kind=poll.error_kind,
+        error=poll.error[:2000],
         size=len(result.content),
     )
 
@@ -154,8 +184,12 @@ def feeds_import_opml(*, content: bytes) -> tuple[int, int]:
     added = known = 0
     for outline in parse_opml(content):
         try:
-            _, created = feed_create(url=outline.xml_url, title=outline.title, site_url=outline.html_url,
-                                     category=outline.category)
+            _, created = feed_create(
+                url=outline.xml_url,
+                title=outline.title,
+                site_url=outline.html_url,
+                category=outline.category,
+            )
         except ValueError:
             log.warning("skipping OPML outline with a bad URL: %r", outline.xml_url)
             continue

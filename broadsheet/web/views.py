@@ -8,7 +8,9 @@ from broadsheet.ingest import selectors as ingest_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"articles": article_selectors.article_list_latest(limit=50)})
+    return render(
+        request, "web/home.html", {"articles": article_selectors.article_list_latest(limit=50)}
+    )
 
 
 def feed_health(request: HttpRequest) -> HttpResponse:

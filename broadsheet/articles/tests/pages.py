@@ -2,17 +2,60 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from html import escape
 
 from broadsheet.core.testing import FixtureServer
 
-WORDS = (
-    "The council met on Tuesday to discuss the new harbour plan, which would expand the container "
-    "terminal and add two berths for ferries. Officials said the work could begin next spring if the "
-    "budget is approved, and residents raised concerns about traffic on the coastal road."
-).split()
+WORDS = [
+    "The",
+    "council",
+    "met",
+    "on",
+    "Tuesday",
+    "to",
+    "discuss",
+    "the",
+    "new",
+    "harbour",
+    "plan,",
+    "which",
+    "would",
+    "expand",
+    "the",
+    "container",
+    "terminal",
+    "and",
+    "add",
+    "two",
+    "berths",
+    "for",
+    "ferries.",
+    "Officials",
+    "said",
+    "the",
+    "work",
+    "could",
+    "begin",
+    "next",
+    "spring",
+    "if",
+    "the",
+    "budget",
+    "is",
+    "approved,",
+    "and",
+    "residents",
+    "raised",
+    "concerns",
+    "about",
+    "traffic",
+    "on",
+    "the",
+    "coastal",
+    "road.",
+]
 
 
 def article_html(title: str, seed: int, *, paragraphs: int = 6) -> str:

@@ -142,7 +142,7 @@ def test_dead_feed_is_visible_and_others_in_the_run_complete(publisher):
         assert feed.consecutive_failures == 1, feed.url
         assert feed.last_error_kind == kind, (feed.url, feed.last_error)
         assert feed.last_error, feed.url
-        assert feed.next_check_at > feed.last_checked_at
+        assert feed.last_checked_at is not None and feed.next_check_at > feed.last_checked_at
     assert FetchLog.objects.filter(outcome="error").count() == 3
 
 
@@ -151,6 +151,7 @@ def test_retry_after_pushes_next_check(publisher):
     feed = subscribe(publisher.url("/busy.xml"))
     feeds_refresh(feed_ids=[feed.id])
     feed.refresh_from_db()
+    assert feed.last_checked_at is not None
     assert (feed.next_check_at - feed.last_checked_at).total_seconds() == pytest.approx(7200, abs=1)
 
 

@@ -32,7 +32,10 @@ def test_options_parse(name, raw, expected):
     assert option(name).read({name: raw}) == expected
 
 
-@pytest.mark.parametrize(("name", "raw"), [("DEBUG", "maybe"), ("BROADSHEET_FETCH_TIMEOUT", "-1"), ("WEB_CONCURRENCY", "x")])
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [("DEBUG", "maybe"), ("BROADSHEET_FETCH_TIMEOUT", "-1"), ("WEB_CONCURRENCY", "x")],
+)
 def test_bad_values_name_the_setting(name, raw):
     with pytest.raises(ValueError, match=name):
         option(name).read({name: raw})

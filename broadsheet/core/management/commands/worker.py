@@ -14,4 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0)
 
     def handle(self, *args: object, batch: bool, interval: float, **options: object) -> None:
-        call_command("db_worker", interval=interval, batch=batch, reload=False, verbosity=0 if batch else 1)
+        call_command(
+            "db_worker", interval=interval, batch=batch, reload=False, verbosity=0 if batch else 1
+        )

@@ -13,11 +13,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("task", choices=sorted(TASKS))
-        parser.add_argument("--sentences", type=int, default=None, help="summarize: sentences per summary")
-        parser.add_argument("--k", type=int, default=None, help="hashtags/related: how many per item")
+        parser.add_argument(
+            "--sentences", type=int, default=None, help="summarize: sentences per summary"
+        )
+        parser.add_argument(
+            "--k", type=int, default=None, help="hashtags/related: how many per item"
+        )
 
-    def handle(self, *args: object, task: str, sentences: int | None, k: int | None, **options: object) -> None:
-        opts = {name: value for name, value in (("sentences", sentences), ("k", k)) if value is not None}
+    def handle(
+        self, *args: object, task: str, sentences: int | None, k: int | None, **options: object
+    ) -> None:
+        opts = {
+            name: value for name, value in (("sentences", sentences), ("k", k)) if value is not None
+        }
         rows = (json.loads(line) for line in sys.stdin if line.strip())
         try:
             for row in run_task(task, rows, **opts):

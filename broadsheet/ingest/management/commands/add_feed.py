@@ -17,4 +17,6 @@ class Command(BaseCommand):
             feed, created = feed_create(url=url, title=title)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{'added' if created else 'already subscribed'}: feed {feed.id} {feed.url}")
+        self.stdout.write(
+            f"{'added' if created else 'already subscribed'}: feed {feed.id} {feed.url}"
+        )

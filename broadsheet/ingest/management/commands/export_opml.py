@@ -10,6 +10,8 @@ class Command(BaseCommand):
     help = "Print the subscriptions as OPML."
 
     def handle(self, *args: object, **options: object) -> None:
-        outlines = [Outline(xml_url=f.url, title=f.title, html_url=f.site_url, category=f.category)
-                    for f in feeds_for_export()]
+        outlines = [
+            Outline(xml_url=f.url, title=f.title, html_url=f.site_url, category=f.category)
+            for f in feeds_for_export()
+        ]
         self.stdout.write(render_opml(outlines).decode("utf-8"), ending="")

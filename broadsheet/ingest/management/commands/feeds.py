@@ -27,4 +27,5 @@ class Command(BaseCommand):
                 f"{feed.last_error_kind}: {feed.last_error}"[:120] if feed.last_error else "",
                 ago(feed.next_check_at, now=now),
             )
-        Console(file=self.stdout, width=160).print(table)
+        # Console wants a text stream; OutputWrapper is one in all but its declared type.
+        Console(file=self.stdout, width=160).print(table)  # type: ignore[arg-type]
