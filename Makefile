@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/mypy broadsheet config
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 eval: $(STAMP)

@@ -130,3 +130,40 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.5) -> bool:  # 
             return True
         time.sleep(interval)
     return False
+
+
+class PublisherProcess:
+    """PublisherProcess runs a loopback FixtureServer in its own process, so it does not share a GIL with
+    the code being measured. `setup(server, *args)` (a top-level function) fills in its routes."""
+
+    def __init__(self, setup, *args) -> None:  # type: ignore[no-untyped-def]
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        self._parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve_publisher, args=(child, setup, args), daemon=True)
+
+    def __enter__(self) -> PublisherProcess:
+        self._proc.start()
+        self.netloc: str = self._parent.recv()
+        return self
+
+    def url(self, path: str) -> str:
+        return f"http://{self.netloc}{path}"
+
+    def __exit__(self, *exc: object) -> None:
+        self._proc.terminate()
+        self._proc.join(5)
+
+
+def _serve_publisher(conn, setup, args) -> None:  # type: ignore[no-untyped-def]
+    import signal as _signal
+
+    from broadsheet.core.testing import FixtureServer
+
+    stop_event = __import__("threading").Event()
+    _signal.signal(_signal.SIGTERM, lambda *a: stop_event.set())
+    with FixtureServer() as server:
+        setup(server, *args)
+        conn.send(server.netloc)
+        stop_event.wait()

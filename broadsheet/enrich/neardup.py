@@ -77,12 +77,14 @@ class DuplicateIndex:
         self,
         *,
         containment: float = CONTAINMENT,
+        merge: float | None = None,
         chars: int = CHARS,
         window: int = WINDOW,
         common: int = COMMON,
         capacity: int = CAPACITY,
     ) -> None:
         self.containment = containment
+        self.merge = containment if merge is None else merge
         self.chars = chars
         self.window = window
         self.common = common
@@ -117,8 +119,9 @@ class DuplicateIndex:
             if len(ids) > self.common:
                 self.boilerplate.add(h)
                 del self.postings[h]
-        for other, _ in found:
-            self._union(id, other)
+        for n, (other, score) in enumerate(found):
+            if n == 0 or score >= self.merge:
+                self._union(id, other)
         while len(self.signatures) > self.capacity:
             self.remove(next(iter(self.signatures)))
         return self.group(id) if found else None
@@ -171,7 +174,7 @@ class DuplicateIndex:
 
 def nlp_dedupe(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
     """nlp_dedupe files {"id","text"} rows under copy groups in stream order, then yields {"id","group"}."""
-    tunable = ("containment", "chars", "window", "common")
+    tunable = ("containment", "merge", "chars", "window", "common")
     index = DuplicateIndex(**{name: options[name] for name in tunable if name in options})
     ids = []
     for row in rows:

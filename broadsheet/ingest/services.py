@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from broadsheet.ingest import schedule
@@ -22,6 +22,25 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 )
+
+
+# The fields a poll changes, written back in bulk.
+POLL_FIELDS = [
+    "last_checked_at",
+    "last_status",
+    "consecutive_failures",
+    "last_error_at",
+    "last_error_kind",
+    "last_error",
+    "last_success_at",
+    "etag",
+    "last_modified",
+    "title",
+    "site_url",
+    "entry_count",
+    "interval",
+    "next_check_at",
+]
 
 
 @dataclass
@@ -80,13 +99,29 @@ def feeds_poll(*, feeds: list[Feed], now: datetime | None = None) -> list[FeedPo
     ]
     results = fetch_many(requests)
     polls = [_poll_from_result(feed, result) for feed, result in zip(feeds, results, strict=True)]
+    for poll, result in zip(polls, results, strict=True):
+        _record(poll, result, now=now)
     with transaction.atomic():
-        for poll, result in zip(polls, results, strict=True):
-            _record(poll, result, now=now)
+        _save_polled(feeds)
         FetchLog.objects.bulk_create(
             [_log_row(p, r, now) for p, r in zip(polls, results, strict=True)]
         )
     return polls
+
+
+def _save_polled(feeds: list[Feed]) -> None:
+    # Polling is mostly bookkeeping: one prepared UPDATE run for every feed (executemany) costs a
+    # fraction of a Model.save() per feed, and far less than bulk_update's CASE expressions.
+    fields = [Feed._meta.get_field(name) for name in POLL_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(Feed._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(feed, f.attname), connection) for f in fields] + [feed.pk]  # type: ignore[union-attr]
+        for feed in feeds
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _poll_from_result(feed: Feed, result: FetchResult) -> FeedPoll:
@@ -104,6 +139,7 @@ def _poll_from_result(feed: Feed, result: FetchResult) -> FeedPoll:
 
 
 def _record(poll: FeedPoll, result: FetchResult, *, now: datetime) -> None:
+    # Sets the feed's health fields in memory; feeds_poll writes them all in one go.
     feed = poll.feed
     feed.last_checked_at = now
     feed.last_status = result.status
@@ -132,7 +168,6 @@ def _record(poll: FeedPoll, result: FetchResult, *, now: datetime) -> None:
                 entry_times=[e.published for e in parsed.entries], now=now
             )
         feed.next_check_at = now + timedelta(seconds=feed.interval)
-    feed.save()
 
 
 def feed_record_challenge(*, feed: Feed, url: str, reason: str) -> None:

@@ -136,6 +136,9 @@ async def _hops(
     raise FetchError("too_many_redirects", f"more than {limits.max_redirects} redirects")
 
 
+DRAIN_BYTES = 64 * 1024
+
+
 async def _read(
     response: httpx.Response, request: FetchRequest, result: FetchResult, cap: int, truncate: bool
 ) -> None:
@@ -145,6 +148,10 @@ async def _read(
     result.content_type = headers.get("content-type", "")
     result.etag = headers.get("etag", "")
     result.last_modified = headers.get("last-modified", "")
+    if status == 304 or not 200 <= status < 300:
+        # Read what little body there is, so the keep-alive connection goes back to the pool
+        # (an unread body makes httpcore close it: one TCP handshake per 304 otherwise).
+        await read_capped(response, DRAIN_BYTES, truncate=True)
     if status == 304:
         # A 304 may omit the validators; the ones we sent are still the current ones.
         result.not_modified = True
