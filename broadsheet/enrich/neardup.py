@@ -13,19 +13,21 @@ dev set so that such partial reuse stays apart.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from broadsheet.enrich.textutil import words
+from broadsheet.enrich.textutil import MAX_CHARS, words
 
-CHARS = 10  # characters per shingle
-WINDOW = 1  # winnowing window: keep the smallest hash of each run of WINDOW shingles (1: keep all)
+CHARS = 12  # characters per shingle
+WINDOW = 3  # winnowing: keep the smallest hash of each run of WINDOW shingles (about half of them)
 MAX_WORDS = 3_000  # words of an article that are compared; bounds time and memory per article
-MIN_SHARED = 20  # two articles sharing fewer shingles than this are never copies
-CONTAINMENT = 0.5  # min-containment at or above which two articles are copies
-COMMON = 40  # a shingle found in more indexed articles than this is boilerplate
+MIN_SHARED = 20  # two articles sharing fewer (kept) shingles than this are never copies
+CONTAINMENT = 0.47  # min-containment at or above which an article joins a copy group
+MERGE = 0.5  # ... and at or above which it also merges the other copy groups it matches
+COMMON = 30  # a shingle found in more indexed articles than this is boilerplate
 CAPACITY = 50_000  # indexed articles kept; the oldest are forgotten first
 
 # Copy edits that change words but not content: spelled units, "says"/"said", US/U.S.
@@ -42,10 +44,29 @@ _NUMBER_WORDS = frozenset(
 _DROP = frozenset({"per", "cent", "the", "a", "an", "s", "u"})
 
 
+_DATELINE = re.compile(r"^\s*[A-Z][A-Za-z .,]{0,40}?\s*\(\s*[A-Za-z]{1,12}\s*\)\s*[-\u2013\u2014:]+\s*|^\s*\(\s*[A-Za-z]{1,12}\s*\)\s*[-\u2013\u2014:]+\s*")
+_FOOTER_CUES = (
+    "copyright", "rightsreserved", "maynotbe", "redistribut", "followus", "reportingby", "editingby",
+    "contributedto", "hasbeencorrected", "morecoverage", "allrights",
+)  # fmt: skip
+
+
+def strip_furniture(text: str) -> str:
+    """strip_furniture removes an agency dateline and short agency footer lines from a text."""
+    lines = _DATELINE.sub("", text[:MAX_CHARS], count=1).split("\n")
+    kept = []
+    for line in lines:
+        squeezed = "".join(line.lower().split())
+        if len(squeezed) < 300 and any(cue in squeezed for cue in _FOOTER_CUES):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def normal_words(text: str) -> list[str]:
     """normal_words returns the case-folded words of a text with numbers, units and edits unified."""
     out: list[str] = []
-    for w in words(text)[:MAX_WORDS]:
+    for w in words(strip_furniture(text))[:MAX_WORDS]:
         if w in _DROP:
             continue
         if w in _NUMBER_WORDS or any(c.isdigit() for c in w):
@@ -77,14 +98,14 @@ class DuplicateIndex:
         self,
         *,
         containment: float = CONTAINMENT,
-        merge: float | None = None,
+        merge: float = MERGE,
         chars: int = CHARS,
         window: int = WINDOW,
         common: int = COMMON,
         capacity: int = CAPACITY,
     ) -> None:
         self.containment = containment
-        self.merge = containment if merge is None else merge
+        self.merge = merge
         self.chars = chars
         self.window = window
         self.common = common
