@@ -105,18 +105,21 @@ class VectorIndex:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.ndim)
         if len(ids) and ids.min() < 0:
             raise ValueError("ids must be non-negative")
-        ids, first = np.unique(ids, return_index=True)
-        vectors = vectors[first]
+        # A bulk build passes a million fresh, increasing ids: that path copies no vectors.
+        if len(ids) > 1 and not (np.diff(ids) > 0).all():
+            ids, first = np.unique(ids, return_index=True)
+            vectors = vectors[first]
         fresh = ~self.contains(ids)
-        ids, vectors = ids[fresh], _unit(vectors[fresh])
-        if len(ids):
-            self.high_water = max(self.high_water, int(ids.max()))
-            if self._ann is not None and not self._view:
-                self._ann.add(ids.astype(np.uint64), quantize_i8(vectors), threads=self.threads)
-            else:
-                self._chunks.append((ids, vectors))
-                if not self._view and self._tail_size() >= self.exact_limit:
-                    self._fold_tail()
+        if not fresh.all():
+            ids, vectors = ids[fresh], vectors[fresh]
+        if not len(ids):
+            return 0
+        self.high_water = max(self.high_water, int(ids.max()))
+        if self._view or (self._ann is None and self._tail_size() + len(ids) < self.exact_limit):
+            self._chunks.append((ids, _unit(vectors, copy=True)))
+        else:
+            self._fold_tail()
+            self._add_to_graph(ids, vectors)
         return len(ids)
 
     def remove(self, ids: np.ndarray) -> None:
@@ -251,16 +254,23 @@ class VectorIndex:
         if self._ann is None:
             self._ann = Index(ndim=self.ndim, metric="cos", dtype="i8", **self._params)
         self._merge_chunks()
-        if len(self._tail_ids):
-            self._ann.add(
-                self._tail_ids.astype(np.uint64), quantize_i8(self._tail_vecs), threads=self.threads
-            )
+        self._add_to_graph(self._tail_ids, self._tail_vecs)
         self._tail_ids = np.empty(0, dtype=np.int64)
         self._tail_vecs = np.empty((0, self.ndim), dtype=np.float32)
 
+    def _add_to_graph(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        # In slices, so a million-row build holds one small int8 copy at a time.
+        for start in range(0, len(ids), 65_536):
+            part = slice(start, start + 65_536)
+            self._ann.add(
+                ids[part].astype(np.uint64), quantize_i8(vectors[part]), threads=self.threads
+            )
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+
+def _unit(vectors: np.ndarray, *, copy: bool = False) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    if np.allclose(norms, 1.0, atol=1e-4):
+        return vectors.copy() if copy else vectors
     return vectors / np.maximum(norms, 1e-12)
 
 

