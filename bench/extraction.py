@@ -68,8 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         preds, speeds[name] = _run(extract, pages, urls)
         (args.out / f"{name}.json").write_text(json.dumps(preds, ensure_ascii=False), "utf8")
 
+    # The gate scores what the `broadsheet extract` command prints, run as an operator runs it.
+    cli_preds = _cli(pages)
+    (args.out / "broadsheet_cli.json").write_text(json.dumps(cli_preds, ensure_ascii=False), "utf8")
+
     results_path = args.out / "results.json"
-    pred_files = [str(args.out / f"{name}.json") for name in systems]
+    pred_files = [str(args.out / f"{name}.json") for name in [*systems, "broadsheet_cli"]]
     subprocess.run(
         [
             sys.executable,
@@ -92,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             f"± {r['ci']['f1']['std']:.3f}  empty {r['empty']}  {len(pages)} pages  "
             f"{speeds[name]:.1f} pages/CPU-s"
         )
+    cli = results["broadsheet_cli"]
+    print(f"broadsheet extract (CLI, no URLs)  P {cli['precision']:.3f}  R {cli['recall']:.3f}  F1 {cli['f1']:.3f}")
     ours = results["broadsheet"]
     if "newspaper4k" in results:
         peer_r = results["newspaper4k"]
@@ -99,10 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             f"broadsheet / newspaper4k: F1 x{ours['f1'] / peer_r['f1']:.3f}, "
             f"speed x{speeds['broadsheet'] / speeds['newspaper4k']:.2f}"
         )
-    if ours["f1"] < F1_FLOOR:
-        print(f"FAIL: F1 {ours['f1']:.3f} is under the floor {F1_FLOOR:.3f}")
+    worst = min(ours["f1"], cli["f1"])
+    if worst < F1_FLOOR:
+        print(f"FAIL: F1 {worst:.3f} is under the floor {F1_FLOOR:.3f}")
         return 1
-    print(f"ok: F1 {ours['f1']:.3f} >= floor {F1_FLOOR:.3f}")
+    print(f"ok: F1 {worst:.3f} >= floor {F1_FLOOR:.3f}")
     return 0
 
 
@@ -119,6 +126,17 @@ def _run(extract: Extractor, pages: list[Path], urls: dict[str, str]) -> tuple[d
         cpu += time.thread_time() - start
         preds[pid] = {"articleBody": text}
     return preds, len(pages) / cpu if cpu else 0.0
+
+
+def _cli(pages: list[Path]) -> dict[str, dict[str, str]]:
+    """Run `broadsheet extract` over every page in one process and read its JSON lines."""
+    exe = Path(sys.executable).parent / "broadsheet"
+    out = subprocess.run([str(exe), "extract", *map(str, pages)], capture_output=True, text=True, check=True)
+    preds = {}
+    for line in out.stdout.splitlines():
+        row = json.loads(line)
+        preds[_page_id(Path(row["file"]))] = {"articleBody": row["text"]}
+    return preds
 
 
 def _page_id(path: Path) -> str:

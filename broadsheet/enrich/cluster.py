@@ -25,7 +25,10 @@ THRESHOLD = 0.2  # cosine to a story centroid at or above which an article joins
 MERGE = 0.5  # cosine between two story centroids at or above which they are merged
 WINDOW_HOURS = 72.0  # a story with no article for this long takes no more
 TITLE_WEIGHT = 2.0
-NAME_WEIGHT = 1.5
+NAME_WEIGHT = 5.0
+PHRASE_WEIGHT = 2.0
+LEAD_WEIGHT = 1.0
+LEAD_SENTENCES = 3
 MAX_TOKENS = 2_000  # words of an article used; bounds the cost of huge pages
 MAX_TERMS = 200  # terms kept per article vector (the heaviest)
 CENTROID_TERMS = 400  # terms kept per story centroid
@@ -96,15 +99,24 @@ def term_counts(title: str, text: str) -> Counter[str]:
     for part, weight in ((title, TITLE_WEIGHT), (text, 1.0)):
         if not part:
             continue
-        for sentence in sentences(part):
-            toks = tokens(sentence)
-            for i, tok in enumerate(toks[:MAX_TOKENS]):
+        for n, sentence in enumerate(sentences(part)):
+            toks = tokens(sentence)[:MAX_TOKENS]
+            lead = LEAD_WEIGHT if n < LEAD_SENTENCES else 1.0
+            run: list[str] = []
+            for i, tok in enumerate(toks + ["."]):
                 low = tok.casefold()
                 if low.endswith("'s"):
                     low = low[:-2]
-                if low in STOPWORDS or (len(low) < 2 and low.isascii()):
+                name = tok[0].isupper() and low not in STOPWORDS and (i > 0 or len(toks) < 12)
+                if name and i < len(toks):
+                    run.append(low)
+                else:
+                    if len(run) > 1:
+                        counts["_".join(run)] += weight * lead * PHRASE_WEIGHT
+                    run = []
+                if low in STOPWORDS or (len(low) < 2 and low.isascii()) or i == len(toks):
                     continue
-                w = weight
+                w = weight * lead
                 if tok[0].isdigit() or (i > 0 and tok[0].isupper()):
                     w *= NAME_WEIGHT
                 counts[low] += w
