@@ -6,3 +6,7 @@
 from django.dispatch import Signal
 
 article_stored = Signal()
+
+# Sent by every scheduler pass with `stale_after` (seconds): higher layers hang their own repairs
+# on it (enrichment retries) without the scheduler knowing them.
+scheduler_tick = Signal()

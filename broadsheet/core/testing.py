@@ -50,6 +50,8 @@ class FixtureRequestHandler(BaseHTTPRequestHandler):
         self.send_whole(route)
 
     do_HEAD = do_GET
+    # A route serves every method the same way; a callable route can read the method and body.
+    do_POST = do_GET
 
     def send_whole(self, response: Response) -> None:
         """send_whole writes status line, headers and body in a single send."""

@@ -21,6 +21,9 @@ from typing import Any
 
 from broadsheet.enrich.textutil import STOPWORDS, sentences, tokens, words
 
+# Weekdays date an event ("on Sunday"): they stay in.
+_STOP = STOPWORDS - {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
 THRESHOLD = 0.2  # cosine to a story centroid at or above which an article joins it
 MERGE = 0.5  # cosine between two story centroids at or above which they are merged
 WINDOW_HOURS = 72.0  # a story with no article for this long takes no more
@@ -33,6 +36,7 @@ MAX_TOKENS = 2_000  # words of an article used; bounds the cost of huge pages
 MAX_TERMS = 200  # terms kept per article vector (the heaviest)
 CENTROID_TERMS = 400  # terms kept per story centroid
 IDF_POWER = 1.0
+LINK = "avg"
 VECTOR_WEIGHT = 0.5  # share of the sentence-vector cosine in the blended similarity
 
 
@@ -107,14 +111,14 @@ def term_counts(title: str, text: str) -> Counter[str]:
                 low = tok.casefold()
                 if low.endswith("'s"):
                     low = low[:-2]
-                name = tok[0].isupper() and low not in STOPWORDS and (i > 0 or len(toks) < 12)
+                name = tok[0].isupper() and low not in _STOP and (i > 0 or len(toks) < 12)
                 if name and i < len(toks):
                     run.append(low)
                 else:
                     if len(run) > 1:
                         counts["_".join(run)] += weight * lead * PHRASE_WEIGHT
                     run = []
-                if low in STOPWORDS or (len(low) < 2 and low.isascii()) or i == len(toks):
+                if low in _STOP or (len(low) < 2 and low.isascii()) or i == len(toks):
                     continue
                 w = weight * lead
                 if tok[0].isdigit() or (i > 0 and tok[0].isupper()):
@@ -145,6 +149,12 @@ class OnlineStoryClusterer:
         self.story_of: dict[str, str] = {}  # article id -> story id (possibly merged away)
         self.merged_into: dict[str, str] = {}
         self._next = 0
+
+    def warm_start(self, documents: Iterable[tuple[str, str]]) -> None:
+        """warm_start counts document frequencies of past (title, text) pairs without clustering them."""
+        for title, text in documents:
+            self.docs += 1
+            self.df.update(term_counts(title, text).keys())
 
     def idf(self, term: str) -> float:
         """idf returns the inverse document frequency of a term among the articles seen so far."""
@@ -207,8 +217,11 @@ class OnlineStoryClusterer:
             ids |= self.index.get(t, set())
         return [self.stories[s] for s in ids if s in self.stories and self._alive(self.stories[s], when)]
 
-    def _similarity(self, terms: dict[str, float], vector: Sequence[float] | None, story: Story) -> float:
-        sim = _cosine(terms, story.terms, story.norm)
+    def _similarity(self, terms: dict[str, float], vector: Sequence[float] | None, story: Story, size: int = 1) -> float:
+        if LINK == "avg":
+            sim = _cosine(terms, story.terms, 1.0) / (story.size * size)
+        else:
+            sim = _cosine(terms, story.terms, story.norm)
         vsim = _vcos(vector, story.vector)
         if vsim is None:
             return sim
@@ -219,7 +232,10 @@ class OnlineStoryClusterer:
         for other in self._candidates(unit, when):
             if other.id == story.id or other.size < 1:
                 continue
-            sim = self._similarity(unit, story.vector, other)
+            if LINK == "avg":
+                sim = self._similarity(story.terms, None, other, story.size)
+            else:
+                sim = self._similarity(unit, story.vector, other)
             if sim >= self.merge:
                 keep, gone = sorted((story, other), key=lambda s: int(s.id[1:]))
                 keep.absorb({t: w / gone.size for t, w in gone.terms.items()}, None, weight=gone.size)
@@ -239,6 +255,9 @@ def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict
     """nlp_cluster assigns {"id","title"?,"text"?,"published"?} rows to stories in stream order."""
     tunable = ("threshold", "merge", "window_hours", "vector_weight")
     clusterer = OnlineStoryClusterer(**{k: options[k] for k in tunable if k in options})
+    if options.get("warm"):
+        rows = list(rows)
+        clusterer.warm_start((str(r.get("title") or ""), str(r.get("text") or "")) for r in rows)
     ids = []
     for row in rows:
         ids.append(str(row["id"]))

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from broadsheet.articles import pipeline, tasks
+from broadsheet.articles.signals import scheduler_tick
 from broadsheet.core.tasks_maintenance import tasks_reap_orphans
 from broadsheet.ingest.services import fetch_logs_prune
 
@@ -54,6 +55,7 @@ def scheduler_pass(*, limit: int, stale_after: int) -> tuple[int, int, int]:
     retry = pipeline.entries_retry_due(stale_after=stale_after)
     for start in range(0, len(retry), 20):
         tasks.entries_process_task.enqueue(retry[start : start + 20])
+    scheduler_tick.send(sender=None, stale_after=stale_after)
     queued = sum(len(b) for b in batches)
     if queued or retry or reaped:
         log.info(

@@ -1,0 +1,154 @@
+"""Story and wire-copy decisions, taken one at a time in a global order that every process replays.
+
+Clustering and copy detection are online: each article's answer depends on every earlier one. The
+state they need (story centroids, copy shingles, the vector index) lives in each worker's memory,
+and the database holds the decisions. Before deciding, a worker locks the one `DecisionLock` row
+(serialising decisions across processes and hosts), replays the decisions other workers took since
+its last look — in `seq` order, so its state ends where theirs did — then decides, numbers the
+decision and commits. A restarted worker replays the last `REPLAY_DAYS` of decisions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from broadsheet.articles.models import Article
+from broadsheet.enrich.cluster import OnlineStoryClusterer
+from broadsheet.enrich.models import DecisionLock, Enrichment, Story
+from broadsheet.enrich.neardup import DuplicateIndex
+from broadsheet.enrich.vindex import VectorIndex, vector_from_bytes
+
+log = logging.getLogger(__name__)
+
+REPLAY_DAYS = 4  # a story takes no article after 72 h of silence; a little more for margin
+TEXT_CHARS = 20_000  # what clustering and copy detection read of an article
+
+
+@dataclass
+class Decision:
+    story_id: int
+    duplicate_of: int | None
+    merged: list[tuple[int, int]]  # (story merged away, story kept)
+
+
+@dataclass
+class DecisionState:
+    """DecisionState is one process's copy of the online models, caught up to decision `seq`."""
+
+    seq: int = 0
+    clusterer: OnlineStoryClusterer = field(default_factory=OnlineStoryClusterer)
+    copies: DuplicateIndex = field(default_factory=DuplicateIndex)
+    vectors: VectorIndex = field(default_factory=VectorIndex)
+    story_rows: dict[str, int] = field(default_factory=dict)  # clusterer story key -> Story id
+    primed: bool = False
+
+    def catch_up(self) -> None:
+        """catch_up replays every decision taken since this state's last one."""
+        rows = Enrichment.objects.filter(seq__gt=self.seq)
+        if not self.primed:
+            since = timezone.now() - timedelta(days=REPLAY_DAYS)
+            rows = rows.filter(article__fetched_at__gte=since)
+            self.primed = True
+        for enrichment in rows.select_related("article").order_by("seq").iterator(chunk_size=500):
+            self._replay(enrichment)
+
+    def root(self, key: str) -> str:
+        """root follows the clusterer's merges to the story key that stands for key now."""
+        while key in self.clusterer.merged_into:
+            key = self.clusterer.merged_into[key]
+        return key
+
+    def map_merges(self, gone_keys: set[str]) -> list[tuple[int, int]]:
+        """map_merges turns the clusterer's new merges into (story row gone, story row kept) pairs."""
+        merged = []
+        for gone in sorted(gone_keys):
+            kept = self.root(gone)
+            gone_row, kept_row = self.story_rows.get(gone), self.story_rows.get(kept)
+            if gone_row is None:
+                continue
+            if kept_row is None:
+                self.story_rows[kept] = gone_row
+            elif kept_row != gone_row:
+                merged.append((gone_row, kept_row))
+                self.story_rows[gone] = kept_row
+        return merged
+
+    def _replay(self, enrichment: Enrichment) -> None:
+        article = enrichment.article
+        vector = vector_from_bytes(bytes(enrichment.vector)) if enrichment.vector else None
+        self.copies.add(str(article.pk), _text(article))
+        key = self.clusterer.add(str(article.pk), article.title, _text(article), article.published_at, vector)
+        if enrichment.story_id is not None:
+            # The database's decision wins: a fresh process learns which row each key stands for.
+            self.story_rows[key] = _live_story(enrichment.story_id)
+        if vector is not None:
+            self.vectors.add(np.array([article.pk], dtype=np.int64), vector[None, :])
+        self.seq = max(self.seq, enrichment.seq or 0)
+
+
+_state = DecisionState()
+_state_lock = threading.Lock()
+
+
+def state() -> DecisionState:
+    """state returns this process's decision state (call inside `decide`, which catches it up)."""
+    return _state
+
+
+def reset() -> None:
+    """reset forgets this process's state (tests; a changed database)."""
+    global _state
+    with _state_lock:
+        _state = DecisionState()
+
+
+def decide(*, article: Article, enrichment: Enrichment, vector: np.ndarray | None) -> Decision:
+    """decide files an article under a story and a copy group, after every earlier decision.
+
+    Must run inside the caller's transaction: the lock row is held until it commits.
+    """
+    with _state_lock:
+        lock, _ = DecisionLock.objects.select_for_update().get_or_create(pk=1)
+        st = _state
+        st.catch_up()
+        text = _text(article)
+        group = st.copies.add(str(article.pk), text)
+        before = set(st.clusterer.merged_into)
+        key = st.clusterer.add(str(article.pk), article.title, text, article.published_at, vector)
+        merged = st.map_merges(set(st.clusterer.merged_into) - before)
+        story_id = st.story_rows.get(key)
+        if story_id is None:
+            story_id = Story.objects.create(title=article.title[:1000]).pk
+            st.story_rows[key] = story_id
+        if vector is not None:
+            st.vectors.add(np.array([article.pk], dtype=np.int64), vector[None, :])
+        lock.seq += 1
+        lock.save(update_fields=["seq"])
+        st.seq = lock.seq
+        enrichment.seq = lock.seq
+        duplicate_of = int(group) if group is not None and group != str(article.pk) else None
+        return Decision(story_id=story_id, duplicate_of=duplicate_of, merged=merged)
+
+
+def _live_story(story_id: int) -> int:
+    row = Story.objects.filter(pk=story_id).values_list("merged_into_id", flat=True).first()
+    return row or story_id
+
+
+def _text(article: Article) -> str:
+    return (article.text or article.summary or "")[:TEXT_CHARS]
+
+
+def stories_merge(merged: list[tuple[int, int]]) -> None:
+    """stories_merge moves the articles of stories merged away into the story that stays."""
+    with transaction.atomic():
+        for gone, kept in merged:
+            Enrichment.objects.filter(story_id=gone).update(story_id=kept)
+            Story.objects.filter(pk=gone).update(merged_into_id=kept, article_count=0, source_count=0)

@@ -1,0 +1,208 @@
+"""Enriching an article: the heavy, parallel part (embedding, hashtags, key points), then the decisions
+(story, wire copies) in global order, then related coverage. A failure never loses the article: it
+stays visible as not enriched, and the scheduler retries it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from broadsheet.articles.models import Article
+from broadsheet.enrich import decisions
+from broadsheet.enrich.cluster import story_title, what_changed
+from broadsheet.enrich.hashtags import Hashtag, hashtags, keyphrases
+from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story, Tag
+from broadsheet.enrich.related import Candidate, related_rank
+from broadsheet.enrich.summarize import key_points, story_summary
+from broadsheet.enrich.vindex import vector_to_bytes
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+TEXT_CHARS = 60_000  # a 200,000-word page is enriched from its first ~10,000 words
+LEAD_CHARS = 600
+STORY_SUMMARY_ARTICLES = 8
+
+
+@dataclass
+class Computed:
+    vector: np.ndarray | None
+    tags: list[Hashtag]
+    keyphrases: list[str]
+    key_points: list[str]
+
+
+def article_compute(*, article: Article) -> Computed:
+    """article_compute runs the pure, parallel-safe enrichment steps on one article."""
+    text = (article.text or "")[:TEXT_CHARS]
+    return Computed(
+        vector=_embed(article.title, text),
+        tags=hashtags(title=article.title, text=text, lang=article.language or "en", k=8),
+        keyphrases=keyphrases(title=article.title, text=text, k=10),
+        key_points=key_points(text, title=article.title, n=3),
+    )
+
+
+def _embed(title: str, text: str) -> np.ndarray | None:
+    from broadsheet.enrich.embed import ModelMissing, article_text, embed_texts
+
+    try:
+        return embed_texts([article_text(title, text[:LEAD_CHARS])])[0]
+    except ModelMissing as exc:
+        # Without the model, stories and related coverage fall back to words alone.
+        log.warning("embedding skipped: %s", exc)
+        return None
+
+
+def article_enrich(*, article_id: int) -> Enrichment | None:
+    """article_enrich computes and stores everything enrichment adds to one article; idempotent."""
+    article = Article.objects.select_related("source").filter(pk=article_id).first()
+    if article is None:
+        return None
+    enrichment, _ = Enrichment.objects.get_or_create(article=article)
+    if enrichment.state == Enrichment.State.DONE:
+        return enrichment
+    try:
+        computed = article_compute(article=article)
+        with transaction.atomic():
+            _store(article, enrichment, computed)
+    except Exception as exc:
+        log.exception("enrichment of article %s failed", article_id)
+        Enrichment.objects.filter(pk=article_id).update(
+            state=Enrichment.State.FAILED, attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000],
+            updated_at=timezone.now(),
+        )
+        decisions.reset()  # the in-memory state may be half-updated: replay it from the database
+        raise
+    return enrichment
+
+
+def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None:
+    tags_store(article=article, tags=computed.tags)
+    decision = decisions.decide(article=article, enrichment=enrichment, vector=computed.vector)
+    if decision.merged:
+        decisions.stories_merge(decision.merged)
+    enrichment.story_id = decision.story_id
+    enrichment.duplicate_of_id = decision.duplicate_of
+    enrichment.vector = vector_to_bytes(computed.vector) if computed.vector is not None else None
+    enrichment.key_points = computed.key_points
+    enrichment.keyphrases = computed.keyphrases
+    enrichment.what_changed = _what_changed(article, decision.story_id)
+    enrichment.state = Enrichment.State.DONE
+    enrichment.error = ""
+    enrichment.enriched_at = enrichment.updated_at = timezone.now()
+    enrichment.save()
+    story_refresh(story_id=decision.story_id)
+    related_store(article=article, vector=computed.vector)
+
+
+def tags_store(*, article: Article, tags: list[Hashtag]) -> None:
+    """tags_store replaces an article's hashtags, creating Tag rows on first use."""
+    ArticleTag.objects.filter(article=article).delete()
+    for rank, tag in enumerate(tags):
+        row, _ = Tag.objects.get_or_create(slug=tag.slug[:120], defaults={"name": tag.display.lstrip("#")[:120],
+                                                                           "kind": tag.kind})
+        ArticleTag.objects.create(article=article, tag=row, rank=rank, score=float(tag.score))
+        Tag.objects.filter(pk=row.pk).update(article_count=F("article_count") + 1)
+
+
+def _what_changed(article: Article, story_id: int) -> list[str]:
+    earlier = list(
+        Article.objects.filter(enrichment__story_id=story_id, enrichment__seq__lt=_seq(article))
+        .exclude(pk=article.pk)
+        .order_by("-published_at")
+        .values_list("text", flat=True)[:10]
+    )
+    if not earlier:
+        return []
+    return what_changed([t[:TEXT_CHARS] for t in earlier], (article.text or "")[:TEXT_CHARS])[:5]
+
+
+def _seq(article: Article) -> int:
+    return Enrichment.objects.filter(pk=article.pk).values_list("seq", flat=True).first() or 2**62
+
+
+def story_refresh(*, story_id: int) -> None:
+    """story_refresh recomputes a story's title, counts, time span and cross-source summary."""
+    articles = list(
+        Article.objects.filter(enrichment__story_id=story_id).order_by("published_at", "id")
+        .only("id", "title", "text", "published_at", "fetched_at", "source_id")
+    )
+    if not articles:
+        return
+    times = [a.published_at or a.fetched_at for a in articles]
+    titles = [(a.id, a.title) for a in articles]
+    lead_id, title = story_title(titles)
+    summary: list[list[object]] = []
+    if len(articles) >= 2:
+        chosen = articles[-STORY_SUMMARY_ARTICLES:]
+        summary = [[s, c] for s, c in story_summary([(a.id, a.title, a.text[:TEXT_CHARS]) for a in chosen], n=4)]
+    Story.objects.filter(pk=story_id).update(
+        title=title[:1000], lead_article_id=lead_id, first_published_at=min(times), last_published_at=max(times),
+        article_count=len(articles), source_count=len({a.source_id for a in articles}), summary=summary,
+        updated_at=timezone.now(),
+    )
+
+
+def related_store(*, article: Article, vector: np.ndarray | None, k: int = 6) -> list[int]:
+    """related_store picks and saves an article's related coverage; returns the chosen ids."""
+    candidates = _candidates(article, vector)
+    ranked = related_rank(source_id=article.source_id, candidates=candidates, k=k)
+    RelatedArticle.objects.filter(article=article).delete()
+    RelatedArticle.objects.bulk_create(
+        [RelatedArticle(article=article, related_id=rid, rank=i, score=score) for i, (rid, score) in enumerate(ranked)]
+    )
+    return [rid for rid, _ in ranked]
+
+
+def _candidates(article: Article, vector: np.ndarray | None) -> list[Candidate]:
+    hits: dict[int, float] = {}
+    if vector is not None:
+        hits = dict(decisions.state().vectors.search(vector, k=40))
+    tag_ids = list(ArticleTag.objects.filter(article=article).values_list("tag_id", flat=True))
+    shared = dict(
+        ArticleTag.objects.filter(tag_id__in=tag_ids).exclude(article=article)
+        .values("article_id").annotate(n=Count("id")).order_by("-n").values_list("article_id", "n")[:40]
+    )
+    ids = (set(hits) | set(shared)) - {article.pk} - _copy_group(article)
+    rows = Article.objects.filter(pk__in=ids).values_list("id", "source_id", "published_at", "fetched_at")
+    when = article.published_at or article.fetched_at
+    return [
+        Candidate(id=pk, source_id=source_id, similarity=hits.get(pk, 0.0) if vector is not None else 0.5,
+                  shared_tags=shared.get(pk, 0), hours_apart=_hours(when, published or fetched))
+        for pk, source_id, published, fetched in rows
+    ]
+
+
+def _copy_group(article: Article) -> set[int]:
+    # Never offer an article's own wire copies (or the original it copies) as "related".
+    root = Enrichment.objects.filter(pk=article.pk).values_list("duplicate_of_id", flat=True).first() or article.pk
+    members = set(Enrichment.objects.filter(duplicate_of_id=root).values_list("article_id", flat=True))
+    return members | {root}
+
+
+def _hours(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 3600
+
+
+def enrichments_due(*, stale_after: int) -> list[int]:
+    """enrichments_due returns articles never enriched (a lost task) or failed with attempts to spare."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=stale_after)
+    missing = list(Article.objects.filter(enrichment__isnull=True, fetched_at__lt=cutoff).values_list("id", flat=True)[:1000])
+    # A pending row makes the article visible as "not yet enriched" and stops it being re-queued
+    # on every pass while its task waits.
+    Enrichment.objects.bulk_create([Enrichment(article_id=pk, updated_at=now) for pk in missing], ignore_conflicts=True)
+    retry = list(
+        Enrichment.objects.filter(state__in=[Enrichment.State.FAILED, Enrichment.State.PENDING],
+                                  attempts__lt=MAX_ATTEMPTS, updated_at__lt=cutoff)
+        .values_list("article_id", flat=True)[:1000]
+    )
+    Enrichment.objects.filter(article_id__in=retry).update(updated_at=now)
+    return missing + retry

@@ -1,0 +1,22 @@
+"""Where enrichment listens to the pipeline (connected in EnrichConfig.ready)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def on_article_stored(*, article_id: int, created: bool, **kwargs: Any) -> None:
+    """on_article_stored queues a new article's enrichment (the signal is sent after commit)."""
+    if created:
+        from broadsheet.enrich.tasks import article_enrich_task
+
+        article_enrich_task.enqueue(article_id)
+
+
+def on_scheduler_tick(*, stale_after: int, **kwargs: Any) -> None:
+    """on_scheduler_tick re-queues enrichments that were lost or failed with attempts to spare."""
+    from broadsheet.enrich.services import enrichments_due
+    from broadsheet.enrich.tasks import article_enrich_task
+
+    for article_id in enrichments_due(stale_after=stale_after):
+        article_enrich_task.enqueue(article_id)
