@@ -59,6 +59,10 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def _num(value: float, digits: int) -> float | None:
+    return None if np.isnan(value) else round(value, digits)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -70,6 +74,11 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2, help="threads for the build")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--index",
+        type=Path,
+        help="keep the index file here; reuse it if present (same --n, --seed)",
+    )
     args = parser.parse_args()
 
     rng = np.random.default_rng(args.seed)
@@ -87,24 +96,26 @@ def main() -> None:
         single.append(time.perf_counter() - t0)
 
     rss0 = rss_mb()
-    index = VectorIndex(
-        DIM,
-        exact_limit=0,
-        connectivity=args.connectivity,
-        expansion_add=args.expansion_add,
-        threads=args.threads,
-    )
-    t0 = time.perf_counter()
-    index.add(np.arange(args.n, dtype=np.int64), data)
-    build_s = time.perf_counter() - t0
-    rss_build = rss_mb() - rss0
+    build_s = save_s = rss_build = float("nan")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "vectors.usearch"
-        t0 = time.perf_counter()
-        index.save(path)
-        save_s = time.perf_counter() - t0
+        path = args.index or Path(tmp) / "vectors.usearch"
+        if not (args.index and path.exists()):
+            index = VectorIndex(
+                DIM,
+                exact_limit=0,
+                connectivity=args.connectivity,
+                expansion_add=args.expansion_add,
+                threads=args.threads,
+            )
+            t0 = time.perf_counter()
+            index.add(np.arange(args.n, dtype=np.int64), data)
+            build_s = time.perf_counter() - t0
+            rss_build = rss_mb() - rss0
+            t0 = time.perf_counter()
+            index.save(path)
+            save_s = time.perf_counter() - t0
+            del index
         file_mb = path.stat().st_size / 2**20
-        del index
 
         runs = []
         for ef in (int(e) for e in args.ef.split(",")):
@@ -139,10 +150,11 @@ def main() -> None:
         "expansion_add": args.expansion_add,
         "build_threads": args.threads,
         "generate_s": round(gen_s, 1),
-        "build_s": round(build_s, 1),
-        "build_per_s": round(args.n / build_s),
-        "save_s": round(save_s, 2),
-        "rss_delta_build_mb": round(rss_build),
+        # None when the index was reused from --index rather than built.
+        "build_s": _num(build_s, 1),
+        "build_per_s": _num(args.n / build_s, 0),
+        "save_s": _num(save_s, 2),
+        "rss_delta_build_mb": _num(rss_build, 0),
         "file_mb": round(file_mb),
         "brute_force_batched_ms_per_query": round(brute_ms * 1e3, 2),
         "brute_force_single_ms_p50": round(float(np.median(single)) * 1e3, 2),

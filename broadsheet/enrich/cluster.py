@@ -1,91 +1,121 @@
 """Story clustering ("full coverage"): online grouping of articles that report the same event.
 
-Each article is decided when it arrives: it joins the live story whose centroid is most similar
-(cosine over TF-IDF weights) if that similarity reaches a threshold, else it starts a story. A
-story that has grown may then turn out to be the same as another one: the two are merged, and
-the later label gives way to the earlier. Document frequencies are counted as articles arrive
-(a live system cannot know the future). Names and numbers (capitalised words inside a sentence,
-years, figures) and title words weigh more: two earthquakes in Iran differ mostly by place,
-date and magnitude. A sentence vector (`vector`, e.g. from `embed.embed_texts`) is optional;
-when given it is blended into the similarity.
+Each article is decided when it arrives: it joins the live story it is most similar to, if that
+similarity reaches THRESHOLD, else it starts a story. Similarity is average link: the mean
+cosine between the article and the story's articles, computed from the story's summed vectors.
+A story that has changed may turn out to be the same as another one: when their average link
+reaches MERGE they are merged, and the later label gives way to the earlier one.
+
+Vectors are TF-IDF over content words with document frequencies counted as articles arrive (a
+live system cannot know the future). Names and numbers (capitalised words inside a sentence,
+multi-word names, figures) and title words weigh more: two earthquakes in Iran differ mostly
+by place, date and magnitude. Stories live for WINDOW_HOURS after their last article when
+publication times are known; two articles whose opening lines name different years are unlikely
+to be one story. A sentence vector (`vector`, e.g. from `embed.embed_texts`) is optional; when
+given it is blended into the similarity.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from broadsheet.enrich.textutil import STOPWORDS, sentences, tokens, words
 
-# Weekdays date an event ("on Sunday"): they stay in.
-_STOP = STOPWORDS - {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-
-THRESHOLD = 0.2  # cosine to a story centroid at or above which an article joins it
-MERGE = 0.5  # cosine between two story centroids at or above which they are merged
+THRESHOLD = 0.2  # average link at or above which an article joins a story
+MERGE = 0.23  # average link at or above which two stories are merged
 WINDOW_HOURS = 72.0  # a story with no article for this long takes no more
 TITLE_WEIGHT = 2.0
 NAME_WEIGHT = 5.0
 PHRASE_WEIGHT = 2.0
-LEAD_WEIGHT = 1.0
-LEAD_SENTENCES = 3
-MAX_TOKENS = 2_000  # words of an article used; bounds the cost of huge pages
-MAX_TERMS = 200  # terms kept per article vector (the heaviest)
-CENTROID_TERMS = 400  # terms kept per story centroid
-IDF_POWER = 1.0
-LINK = "avg"
-VECTOR_WEIGHT = 0.5  # share of the sentence-vector cosine in the blended similarity
+YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
+HEAD_CHARS = 400  # the opening of a text that is searched for a year
+MAX_TOKENS = 2_000  # words of one sentence used; bounds the cost of huge pages
+MAX_SENTENCES = 200  # sentences of an article used
+MAX_TERMS = 300  # terms kept per article vector (the heaviest)
+STORY_TERMS = 1_000  # terms kept per story (the heaviest)
+VECTOR_WEIGHT = 0.7  # share of the sentence-vector cosine in the similarity of short articles
+SHORT_WORDS = 20  # an article of at most this many words (a headline, a teaser) is short
+# Sentence vectors help to group paraphrased headlines, but on full articles they blur two events
+# of one kind (two Iran earthquakes) that names and numbers keep apart: long articles use none.
+
+# Weekdays date an event ("on Sunday"): they stay in.
+_STOP = STOPWORDS - {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+logger = logging.getLogger(__name__)
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+
+Vector = dict[str, float]
 
 
 @dataclass
 class Story:
-    """Story is one cluster's compact state: summed term weights, size, last article time."""
+    """Story is one cluster's compact state: summed article vectors, size, years, last article time."""
 
     id: str
-    terms: dict[str, float] = field(default_factory=dict)
+    terms: Vector = field(default_factory=dict)
     size: int = 0
     last_seen: float | None = None
-    vector: list[float] | None = None
-    norm: float = 0.0
+    vector: np.ndarray | None = None  # the sum of its articles' sentence vectors
+    years: set[str] = field(default_factory=set)
+    short: int = 0  # how many of its articles are short
+    vectors: int = 0  # how many of its articles brought a sentence vector
 
-    def absorb(self, terms: dict[str, float], vector: Sequence[float] | None, weight: int = 1) -> None:
-        """absorb adds an article's (or a story's) weights into this story's centroid."""
+    def absorb(
+        self,
+        terms: Vector,
+        vector: np.ndarray | None,
+        years: set[str],
+        size: int = 1,
+        short: int = 0,
+        vectors: int = 1,
+    ) -> None:
+        """absorb adds an article's (or another story's summed) vectors into this story."""
         for t, w in terms.items():
-            self.terms[t] = self.terms.get(t, 0.0) + w * weight
-        if len(self.terms) > CENTROID_TERMS * 2:
-            keep = sorted(self.terms.items(), key=lambda kv: -kv[1])[:CENTROID_TERMS]
-            self.terms = dict(keep)
+            self.terms[t] = self.terms.get(t, 0.0) + w
+        if len(self.terms) > STORY_TERMS * 1.5:
+            self.terms = dict(sorted(self.terms.items(), key=lambda kv: -kv[1])[:STORY_TERMS])
         if vector is not None:
-            if self.vector is None:
-                self.vector = [x * weight for x in vector]
-            else:
-                self.vector = [a + b * weight for a, b in zip(self.vector, vector, strict=False)]
-        self.size += weight
-        self.norm = math.sqrt(sum(w * w for w in self.terms.values()))
+            self.vector = vector.copy() if self.vector is None else self.vector + vector
+            self.vectors += vectors
+        self.years |= years
+        self.size += size
+        self.short += short
+
+    def to_dict(self) -> dict[str, Any]:
+        """to_dict returns the story's state as JSON-ready data."""
+        return {
+            "id": self.id, "terms": self.terms, "size": self.size, "last_seen": self.last_seen,
+            "vector": None if self.vector is None else self.vector.tolist(), "years": sorted(self.years), "short": self.short,
+            "vectors": self.vectors,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Story:
+        """from_dict rebuilds a story from to_dict's data."""
+        return cls(
+            id=data["id"], terms=dict(data["terms"]), size=int(data["size"]), last_seen=data.get("last_seen"),
+            vector=None if data.get("vector") is None else np.asarray(data["vector"], dtype=np.float32), years=set(data.get("years", ())), short=int(data.get("short", 0)),
+            vectors=int(data.get("vectors", 0)),
+        )  # fmt: skip
 
 
-def _cosine(a: dict[str, float], b: dict[str, float], norm_b: float) -> float:
-    if not norm_b:
-        return 0.0
+def _dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b[t] for t, w in a.items() if t in b) / norm_b
+    return sum(w * b[t] for t, w in a.items() if t in b)
 
 
-def _vcos(a: Sequence[float] | None, b: Sequence[float] | None) -> float | None:
-    if a is None or b is None:
-        return None
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
-
-
-def _timestamp(value: Any) -> float | None:
-    if value in (None, ""):
+def timestamp(value: Any) -> float | None:
+    """timestamp reads a publication time (epoch seconds, ISO 8601 text or datetime); None if unknown."""
+    if value is None or value == "":
         return None
     if isinstance(value, (int, float)):
         return float(value)
@@ -97,33 +127,43 @@ def _timestamp(value: Any) -> float | None:
         return None
 
 
+def head_years(title: str, text: str) -> set[str]:
+    """head_years returns the years named in an article's title and opening lines (its dateline)."""
+    return set(_YEAR.findall(f"{title}\n{text[:HEAD_CHARS]}"))
+
+
+def is_short(title: str, text: str) -> bool:
+    """is_short tells a headline or teaser (at most SHORT_WORDS words) from a full article."""
+    return len(text.split(None, SHORT_WORDS + 1)) + len(title.split()) <= SHORT_WORDS
+
+
 def term_counts(title: str, text: str) -> Counter[str]:
     """term_counts returns weighted term counts: content words, names and numbers, title boosted."""
     counts: Counter[str] = Counter()
     for part, weight in ((title, TITLE_WEIGHT), (text, 1.0)):
-        if not part:
-            continue
-        for n, sentence in enumerate(sentences(part)):
+        for sentence in sentences(part)[:MAX_SENTENCES] if part else ():
             toks = tokens(sentence)[:MAX_TOKENS]
-            lead = LEAD_WEIGHT if n < LEAD_SENTENCES else 1.0
             run: list[str] = []
-            for i, tok in enumerate(toks + ["."]):
+            for i, tok in enumerate(toks):
                 low = tok.casefold()
                 if low.endswith("'s"):
                     low = low[:-2]
-                name = tok[0].isupper() and low not in _STOP and (i > 0 or len(toks) < 12)
-                if name and i < len(toks):
+                # A capital inside a sentence marks a name; a short first line (a headline) is
+                # capitalised throughout, so there the first word counts too.
+                name = low not in _STOP and (
+                    tok[0].isdigit() or (tok[0].isupper() and (i > 0 or len(toks) < 12))
+                )
+                if name:
                     run.append(low)
                 else:
                     if len(run) > 1:
-                        counts["_".join(run)] += weight * lead * PHRASE_WEIGHT
+                        counts["_".join(run)] += weight * PHRASE_WEIGHT
                     run = []
-                if low in _STOP or (len(low) < 2 and low.isascii()) or i == len(toks):
+                if low in _STOP or (len(low) < 2 and low.isascii()):
                     continue
-                w = weight * lead
-                if tok[0].isdigit() or (i > 0 and tok[0].isupper()):
-                    w *= NAME_WEIGHT
-                counts[low] += w
+                counts[low] += weight * (NAME_WEIGHT if name else 1.0)
+            if len(run) > 1:
+                counts["_".join(run)] += weight * PHRASE_WEIGHT
     return counts
 
 
@@ -137,18 +177,22 @@ class OnlineStoryClusterer:
         merge: float = MERGE,
         window_hours: float = WINDOW_HOURS,
         vector_weight: float = VECTOR_WEIGHT,
+        year_penalty: float = YEAR_PENALTY,
     ) -> None:
         self.threshold = threshold
         self.merge = merge
         self.window = window_hours * 3600.0
         self.vector_weight = vector_weight
+        self.year_penalty = year_penalty
         self.df: Counter[str] = Counter()
         self.docs = 0
         self.stories: dict[str, Story] = {}
-        self.index: dict[str, set[str]] = {}  # term -> stories whose centroid holds it
-        self.story_of: dict[str, str] = {}  # article id -> story id (possibly merged away)
+        self.index: dict[str, set[str]] = {}  # term -> stories whose summed vector holds it
+        self.story_of: dict[str, str] = {}  # article id -> story id it joined (maybe merged since)
         self.merged_into: dict[str, str] = {}
         self._next = 0
+
+    # -- features -------------------------------------------------------------------------------
 
     def warm_start(self, documents: Iterable[tuple[str, str]]) -> None:
         """warm_start counts document frequencies of past (title, text) pairs without clustering them."""
@@ -158,25 +202,21 @@ class OnlineStoryClusterer:
 
     def idf(self, term: str) -> float:
         """idf returns the inverse document frequency of a term among the articles seen so far."""
-        return (math.log((self.docs + 1) / (self.df.get(term, 0) + 1)) + 1.0) ** IDF_POWER
+        return math.log((self.docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
 
-    def weights(self, title: str, text: str) -> dict[str, float]:
-        """weights returns an article's L2-normalised TF-IDF vector, counting it into the frequencies."""
+    def weights(self, title: str, text: str, *, count: bool = True) -> Vector:
+        """weights returns an article's unit TF-IDF vector (counting it into the frequencies first)."""
         counts = term_counts(title, text)
-        self.docs += 1
-        self.df.update(counts.keys())
-        vec = {t: (1.0 + math.log(c)) * self.idf(t) if c >= 1 else c * self.idf(t) for t, c in counts.items()}
+        if count:
+            self.docs += 1
+            self.df.update(counts.keys())
+        vec = {t: (1.0 + math.log(c) if c >= 1 else c) * self.idf(t) for t, c in counts.items()}
         if len(vec) > MAX_TERMS:
             vec = dict(sorted(vec.items(), key=lambda kv: -kv[1])[:MAX_TERMS])
         norm = math.sqrt(sum(w * w for w in vec.values()))
         return {t: w / norm for t, w in vec.items()} if norm else {}
 
-    def story(self, article_id: str) -> str:
-        """story returns the current story id of an article (following merges)."""
-        sid = self.story_of[article_id]
-        while sid in self.merged_into:
-            sid = self.merged_into[sid]
-        return sid
+    # -- the online step ------------------------------------------------------------------------
 
     def add(
         self,
@@ -187,80 +227,293 @@ class OnlineStoryClusterer:
         vector: Sequence[float] | None = None,
     ) -> str:
         """add assigns an article to a story (joining or starting one) and returns the story id."""
-        when = _timestamp(published)
-        terms = self.weights(title or "", text or "")
+        title, text = title or "", text or ""
+        when = timestamp(published)
+        terms = self.weights(title, text)
+        years = head_years(title, text)
+        short = int(is_short(title, text))
+        unit = None if vector is None else np.asarray(vector, dtype=np.float32)
         best, best_sim = None, 0.0
-        for story in self._candidates(terms, when):
-            sim = self._similarity(terms, vector, story)
+        for story in self._candidates(terms, unit is not None, when):
+            sim = self._link(terms, unit, years, 1, short, 1, story)
             if sim > best_sim:
                 best, best_sim = story, sim
         if best is None or best_sim < self.threshold:
             best = Story(id=f"s{self._next}")
             self._next += 1
             self.stories[best.id] = best
-        best.absorb(terms, vector)
+        best.absorb(terms, unit, years, 1, short)
         if when is not None:
             best.last_seen = max(best.last_seen or when, when)
-        for t in best.terms:
-            self.index.setdefault(t, set()).add(best.id)
+        self._index(best)
         self.story_of[id] = best.id
-        if best.size > 1:
-            self._merge_around(best, when)
+        self._merge_from(best, when)
         return self.story(id)
 
-    def _alive(self, story: Story, when: float | None) -> bool:
-        return when is None or story.last_seen is None or when - story.last_seen <= self.window
+    def story(self, article_id: str) -> str:
+        """story returns the current story id of an article (following merges)."""
+        sid = self.story_of[article_id]
+        while sid in self.merged_into:
+            sid = self.merged_into[sid]
+        return sid
 
-    def _candidates(self, terms: dict[str, float], when: float | None) -> list[Story]:
+    def expire(self, now: float) -> list[str]:
+        """expire drops stories with no article within the window before `now`; returns their ids."""
+        gone = [
+            s.id
+            for s in self.stories.values()
+            if s.last_seen is not None and now - s.last_seen > self.window
+        ]
+        for sid in gone:
+            self._drop(sid)
+        return gone
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """state returns the clusterer's live state as JSON-ready data (stories and frequencies)."""
+        return {
+            "docs": self.docs, "df": dict(self.df), "next": self._next,
+            "stories": [s.to_dict() for s in self.stories.values()],
+        }  # fmt: skip
+
+    @classmethod
+    def restore(cls, state: dict[str, Any], **options: Any) -> OnlineStoryClusterer:
+        """restore rebuilds a clusterer from `state()` data (article-to-story links are not kept)."""
+        clusterer = cls(**options)
+        clusterer.docs = int(state["docs"])
+        clusterer.df = Counter(state["df"])
+        clusterer._next = int(state["next"])
+        for data in state["stories"]:
+            story = Story.from_dict(data)
+            clusterer.stories[story.id] = story
+            clusterer._index(story)
+        return clusterer
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _index(self, story: Story) -> None:
+        for t in story.terms:
+            self.index.setdefault(t, set()).add(story.id)
+
+    def _drop(self, sid: str) -> None:
+        story = self.stories.pop(sid)
+        for t in story.terms:
+            ids = self.index.get(t)
+            if ids is not None:
+                ids.discard(sid)
+                if not ids:
+                    del self.index[t]
+
+    def _alive(self, story: Story, when: float | None) -> bool:
+        return when is None or story.last_seen is None or abs(when - story.last_seen) <= self.window
+
+    def _candidates(
+        self, terms: Vector, vector: bool, when: float | None, exclude: str = ""
+    ) -> list[Story]:
         ids: set[str] = set()
         for t in terms:
             ids |= self.index.get(t, set())
-        return [self.stories[s] for s in ids if s in self.stories and self._alive(self.stories[s], when)]
+        if vector:  # a paraphrase may share no word: every story with a vector is a candidate
+            ids |= {s.id for s in self.stories.values() if s.vector is not None}
+        ids.discard(exclude)
+        return [
+            self.stories[s]
+            for s in sorted(ids)
+            if s in self.stories and self._alive(self.stories[s], when)
+        ]
 
-    def _similarity(self, terms: dict[str, float], vector: Sequence[float] | None, story: Story, size: int = 1) -> float:
-        if LINK == "avg":
-            sim = _cosine(terms, story.terms, 1.0) / (story.size * size)
-        else:
-            sim = _cosine(terms, story.terms, story.norm)
-        vsim = _vcos(vector, story.vector)
-        if vsim is None:
-            return sim
-        return (1 - self.vector_weight) * sim + self.vector_weight * vsim
+    def _link(
+        self,
+        terms: Vector,
+        vector: np.ndarray | None,
+        years: set[str],
+        size: int,
+        short: int,
+        vectors: int,
+        story: Story,
+    ) -> float:
+        """_link is the average cosine between the members of a group (summed vectors) and a story's."""
+        sim = _dot(terms, story.terms) / (size * story.size)
+        if vector is not None and story.vector is not None and short:
+            share = self.vector_weight * (short + story.short) / (size + story.size)
+            vsim = float(np.dot(vector, story.vector)) / (vectors * story.vectors)
+            sim = (1 - share) * sim + share * vsim
+        if years and story.years and not years & story.years:
+            sim *= self.year_penalty
+        return sim
 
-    def _merge_around(self, story: Story, when: float | None) -> None:
-        unit = {t: w / story.norm for t, w in story.terms.items()} if story.norm else {}
-        for other in self._candidates(unit, when):
-            if other.id == story.id or other.size < 1:
-                continue
-            if LINK == "avg":
-                sim = self._similarity(story.terms, None, other, story.size)
-            else:
-                sim = self._similarity(unit, story.vector, other)
-            if sim >= self.merge:
-                keep, gone = sorted((story, other), key=lambda s: int(s.id[1:]))
-                keep.absorb({t: w / gone.size for t, w in gone.terms.items()}, None, weight=gone.size)
-                if gone.vector is not None:
-                    keep.vector = [a + b for a, b in zip(keep.vector or [0.0] * len(gone.vector), gone.vector, strict=False)]
-                if gone.last_seen is not None:
-                    keep.last_seen = max(keep.last_seen or gone.last_seen, gone.last_seen)
-                for t in keep.terms:
-                    self.index.setdefault(t, set()).add(keep.id)
-                del self.stories[gone.id]
-                self.merged_into[gone.id] = keep.id
-                return self._merge_around(keep, when)
-        return None
+    def _merge_from(self, story: Story, when: float | None) -> None:
+        while True:
+            best, best_sim = None, self.merge
+            for other in self._candidates(
+                story.terms, story.vector is not None, when, exclude=story.id
+            ):
+                sim = self._link(
+                    story.terms,
+                    story.vector,
+                    story.years,
+                    story.size,
+                    story.short,
+                    story.vectors,
+                    other,
+                )
+                if sim >= best_sim:
+                    best, best_sim = other, sim
+            if best is None:
+                return
+            keep, gone = sorted((story, best), key=lambda s: int(s.id[1:]))
+            keep.absorb(gone.terms, gone.vector, gone.years, gone.size, gone.short, gone.vectors)
+            if gone.last_seen is not None:
+                keep.last_seen = max(keep.last_seen or gone.last_seen, gone.last_seen)
+            self._drop(gone.id)
+            self._index(keep)
+            self.merged_into[gone.id] = keep.id
+            story = keep
+
+
+def story_title(articles: Sequence[dict[str, Any]]) -> str:
+    """story_title returns the most central headline of a story: the one most like the others."""
+    titles = [str(a.get("title") or "").strip() for a in articles]
+    titles = [t for t in titles if t]
+    if len(titles) <= 2:
+        return titles[0] if titles else ""
+    bags = [Counter(w for w in words(t) if w not in _STOP) for t in titles]
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    units = []
+    for bag in bags:
+        vec = {w: math.log((len(bags) + 1) / (df[w] + 1)) + 1.0 for w in bag}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        units.append({w: v / norm for w, v in vec.items()})
+    total: Vector = {}
+    for unit in units:
+        for w, v in unit.items():
+            total[w] = total.get(w, 0.0) + v
+    # Centrality: cosine to the sum of the other headlines; ties go to the earlier article.
+    scores = [_dot(unit, total) - 1.0 for unit in units]
+    return titles[max(range(len(titles)), key=lambda i: (scores[i], -i))]
+
+
+def timeline(articles: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """timeline returns a story's articles oldest first (articles without a time come last)."""
+    dated = [(timestamp(a.get("published")), n, a) for n, a in enumerate(articles)]
+    return [a for _, _, a in sorted(dated, key=lambda x: (x[0] is None, x[0] or 0.0, x[1]))]
+
+
+NEW_SENTENCE = 0.5  # a sentence whose best match in earlier coverage is below this is new
+MIN_SENTENCE_WORDS = 5  # shorter lines (bylines, captions, "Read more") are not news
+_BOILERPLATE = re.compile(
+    r"(?i)\b(copyright|all rights reserved|subscribe|sign up|newsletter|follow us|click here|read more|"
+    r"contributed to this report|reporting by|editing by|this story has been (?:corrected|updated))\b"
+)
+
+
+def what_changed(
+    previous_texts: Sequence[str], new_text: str, *, threshold: float = NEW_SENTENCE
+) -> list[str]:
+    """what_changed returns the sentences of a new article that earlier coverage did not already say."""
+    seen: list[Vector] = []
+    df: Counter[str] = Counter()
+    old_bags = [
+        _sentence_bag(s) for text in previous_texts for s in sentences(text)[:MAX_SENTENCES]
+    ]
+    new_sents = [s for s in sentences(new_text)[:MAX_SENTENCES]]
+    new_bags = [_sentence_bag(s) for s in new_sents]
+    for bag in old_bags + new_bags:
+        df.update(bag.keys())
+    n = len(old_bags) + len(new_bags)
+
+    def unit(bag: Counter[str]) -> Vector:
+        vec = {w: c * (math.log((n + 1) / (df[w] + 1)) + 1.0) for w, c in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {w: v / norm for w, v in vec.items()}
+
+    seen = [unit(bag) for bag in old_bags if bag]
+    index: dict[str, list[int]] = {}
+    for i, vec in enumerate(seen):
+        for w in vec:
+            index.setdefault(w, []).append(i)
+    out: list[str] = []
+    for sentence, bag in zip(new_sents, new_bags, strict=True):
+        if len(sentence.split()) < MIN_SENTENCE_WORDS or _BOILERPLATE.search(sentence) or not bag:
+            continue
+        vec = unit(bag)
+        near = {i for w in vec for i in index.get(w, ())}
+        if max((_dot(vec, seen[i]) for i in near), default=0.0) < threshold:
+            out.append(sentence)
+            # A sentence repeated within the new article is new only once.
+            seen.append(vec)
+            for w in vec:
+                index.setdefault(w, []).append(len(seen) - 1)
+    return out
+
+
+def _sentence_bag(sentence: str) -> Counter[str]:
+    return Counter(w for w in words(sentence) if w not in _STOP and (len(w) > 1 or not w.isascii()))
+
+
+EMBED_BATCH = 64  # rows read ahead to embed short articles together
 
 
 def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
-    """nlp_cluster assigns {"id","title"?,"text"?,"published"?} rows to stories in stream order."""
-    tunable = ("threshold", "merge", "window_hours", "vector_weight")
+    """nlp_cluster assigns {"id","title"?,"text"?,"published"?,"vector"?} rows to stories in stream order.
+
+    Short articles without a "vector" are embedded with `embed.embed_texts` when its model is
+    installed (option embed=False turns that off); without it they are clustered on words alone.
+    """
+    tunable = ("threshold", "merge", "window_hours", "vector_weight", "year_penalty")
     clusterer = OnlineStoryClusterer(**{k: options[k] for k in tunable if k in options})
-    if options.get("warm"):
-        rows = list(rows)
-        clusterer.warm_start((str(r.get("title") or ""), str(r.get("text") or "")) for r in rows)
-    ids = []
-    for row in rows:
-        ids.append(str(row["id"]))
-        clusterer.add(ids[-1], str(row.get("title") or ""), str(row.get("text") or ""), row.get("published"))
+    embedder = _embedder() if options.get("embed", True) else None
+    ids: list[str] = []
+    for batch in _batches(rows, EMBED_BATCH):
+        vectors = _vectors(batch, embedder)
+        for row, vector in zip(batch, vectors, strict=True):
+            ids.append(str(row["id"]))
+            title, text = str(row.get("title") or ""), str(row.get("text") or "")
+            clusterer.add(ids[-1], title, text, row.get("published"), vector)
     for rid in ids:
         yield {"id": rid, "cluster": clusterer.story(rid)}
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _embedder() -> Callable[[list[str]], np.ndarray] | None:
+    try:
+        from broadsheet.enrich import embed
+
+        embed.load()
+    except Exception as exc:  # no model built, no onnxruntime: words alone still cluster
+        logger.warning("story clustering without sentence vectors: %s", exc)
+        return None
+    return embed.embed_texts  # type: ignore[no-any-return]
+
+
+def _vectors(
+    batch: list[dict[str, Any]], embedder: Callable[[list[str]], np.ndarray] | None
+) -> list[Any]:
+    vectors: list[Any] = [row.get("vector") for row in batch]
+    todo = [
+        i for i, row in enumerate(batch)
+        if vectors[i] is None and is_short(str(row.get("title") or ""), str(row.get("text") or ""))
+    ]  # fmt: skip
+    if embedder is not None and todo:
+        texts = [_embed_text(batch[i]) for i in todo]
+        for i, vec in zip(todo, embedder(texts), strict=True):
+            vectors[i] = vec
+    return vectors
+
+
+def _embed_text(row: dict[str, Any]) -> str:
+    title, text = str(row.get("title") or "").strip(), str(row.get("text") or "").strip()
+    return f"{title}. {text}" if title and text else title or text

@@ -37,14 +37,16 @@ _SAME = {
     "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km", "miles": "km",
     "mile": "km", "metres": "m", "meters": "m", "feet": "m", "ft": "m", "pounds": "kg", "lbs": "kg",
 }  # fmt: skip
-_NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-    "hundred thousand million billion trillion".split()
-)
+_NUMBER_TEXT = """zero one two three four five six seven eight nine ten eleven twelve twenty thirty
+forty fifty hundred thousand million billion trillion"""
+_NUMBER_WORDS = frozenset(_NUMBER_TEXT.split())
 _DROP = frozenset({"per", "cent", "the", "a", "an", "s", "u"})
 
 
-_DATELINE = re.compile(r"^\s*[A-Z][A-Za-z .,]{0,40}?\s*\(\s*[A-Za-z]{1,12}\s*\)\s*[-\u2013\u2014:]+\s*|^\s*\(\s*[A-Za-z]{1,12}\s*\)\s*[-\u2013\u2014:]+\s*")
+# "WASHINGTON (AP) - ", "(Reuters) -": an agency dateline opening the text.
+_DATELINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z .,]{0,40}?\s*)?\(\s*[A-Za-z]{1,12}\s*\)\s*[-\u2013\u2014:]+\s*"
+)
 _FOOTER_CUES = (
     "copyright", "rightsreserved", "maynotbe", "redistribut", "followus", "reportingby", "editingby",
     "contributedto", "hasbeencorrected", "morecoverage", "allrights",

@@ -137,8 +137,8 @@ def story_refresh(*, story_id: int) -> None:
     if not articles:
         return
     times = [a.published_at or a.fetched_at for a in articles]
-    titles = [(a.id, a.title) for a in articles]
-    lead_id, title = story_title(titles)
+    title = story_title([{"title": a.title} for a in articles])
+    lead_id = next((a.id for a in articles if a.title.strip() == title), articles[0].id)
     summary: list[list[object]] = []
     if len(articles) >= 2:
         chosen = articles[-STORY_SUMMARY_ARTICLES:]

@@ -9,8 +9,7 @@ import unicodedata
 # cost of pathological input (a 200,000-word page).
 MAX_CHARS = 200_000
 
-STOPWORDS: frozenset[str] = frozenset(
-    """
+_STOPWORD_TEXT = """
     a about above after again against all also am an and any are aren't as at be because been before
     being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
     don't down during each few for from further had hadn't has hasn't have haven't having he he'd
@@ -25,8 +24,8 @@ STOPWORDS: frozenset[str] = frozenset(
     said says say saying told according also just like get got one two new year years week
     monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
     mr mrs ms dr
-    """.split()
-)
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 # Han, kana and Thai are written without spaces: each character counts as a word there.
 _NO_SPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

@@ -82,11 +82,9 @@ class VectorIndex:
         self.ndim = ndim
         self.exact_limit = exact_limit
         self.threads = threads  # for add/save; 0 = all cores. Queries use one thread.
-        self._params = {
-            "connectivity": connectivity,
-            "expansion_add": expansion_add,
-            "expansion_search": expansion_search,
-        }
+        self.connectivity = connectivity
+        self.expansion_add = expansion_add
+        self.expansion_search = expansion_search
         self._ann: Any = None  # usearch.index.Index, created once the set outgrows exact_limit
         self._view = False
         self._dead: set[int] = set()  # tombstones for ids inside a read-only _ann
@@ -193,7 +191,9 @@ class VectorIndex:
             "ndim": self.ndim,
             "high_water": self.high_water,
             "count": len(self),
-            **self._params,
+            "connectivity": self.connectivity,
+            "expansion_add": self.expansion_add,
+            "expansion_search": self.expansion_search,
         }
         meta_tmp = tmp.with_suffix(".json.tmp")
         meta_tmp.write_text(json.dumps(meta))
@@ -218,8 +218,6 @@ class VectorIndex:
 
     @classmethod
     def _from_file(cls, path: Path, *, view: bool, **options: Any) -> VectorIndex:
-        from usearch.index import Index
-
         meta = json.loads(_meta_path(path).read_text())
         params = {
             name: meta[name] for name in ("connectivity", "expansion_add", "expansion_search")
@@ -227,7 +225,7 @@ class VectorIndex:
         index = cls(meta["ndim"], **{**params, **options})
         index._stat = _file_stamp(path)
         index._path = path
-        index._ann = Index(ndim=meta["ndim"], metric="cos", dtype="i8", **index._params)
+        index._ann = index._new_graph()
         if view:
             index._ann.view(str(path))
         else:
@@ -249,14 +247,24 @@ class VectorIndex:
 
     def _fold_tail(self) -> None:
         """_fold_tail moves the exact tail into the HNSW graph, creating the graph if needed."""
-        from usearch.index import Index
-
         if self._ann is None:
-            self._ann = Index(ndim=self.ndim, metric="cos", dtype="i8", **self._params)
+            self._ann = self._new_graph()
         self._merge_chunks()
         self._add_to_graph(self._tail_ids, self._tail_vecs)
         self._tail_ids = np.empty(0, dtype=np.int64)
         self._tail_vecs = np.empty((0, self.ndim), dtype=np.float32)
+
+    def _new_graph(self) -> Any:
+        from usearch.index import Index
+
+        return Index(
+            ndim=self.ndim,
+            metric="cos",
+            dtype="i8",
+            connectivity=self.connectivity,
+            expansion_add=self.expansion_add,
+            expansion_search=self.expansion_search,
+        )
 
     def _add_to_graph(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         # In slices, so a million-row build holds one small int8 copy at a time.
