@@ -140,3 +140,24 @@ def test_a_second_process_replays_decisions_and_agrees(outlets):
     article_enrich(article_id=c.pk)
     stories = set(Enrichment.objects.values_list("story_id", flat=True))
     assert len(stories) == 1
+
+
+def test_ask_perspectives_and_wrapup_read_the_enriched_story(outlets):
+    from broadsheet.enrich.selectors import article_ask, story_perspectives, wrapup
+
+    a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    c = make(outlets[3], 4, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24)
+    other = make(outlets[1], 5, "Ulsan Hyundai clinch K League title", FOOTBALL, 30)
+    for article in (a, c, other):
+        article_enrich(article_id=article.pk)
+    a.refresh_from_db()
+    reply = article_ask(article=a, question="What caused the ferry fire?")
+    assert reply.supported and "fuel leak" in reply.text.lower()
+    assert c.pk in reply.citations.values()
+    unknown = article_ask(article=a, question="Who won the chess championship in Madrid?")
+    assert not unknown.supported
+    story = Story.objects.get(pk=a.enrichment.story_id)
+    views = story_perspectives(story=story)
+    assert {p.source for p in views} == {"Outlet 0", "Outlet 3"}
+    top = wrapup(day=(T0 + timedelta(hours=24)).date())
+    assert top and top[0].pk == story.pk and top[0].summary
