@@ -43,6 +43,7 @@ MAX_SENTENCES = 200  # sentences of an article used
 MAX_TERMS = 300  # terms kept per article vector (the heaviest)
 STORY_TERMS = 1_000  # terms kept per story (the heaviest)
 VECTOR_WEIGHT = 0.7  # share of the sentence-vector cosine in the similarity of short articles
+SHORT_SCALE = 3.5  # headline-only TF-IDF cosines run this much lower than full-text ones
 SHORT_WORDS = 20  # an article of at most this many words (a headline, a teaser) is short
 # Sentence vectors help to group paraphrased headlines, but on full articles they blur two events
 # of one kind (two Iran earthquakes) that names and numbers keep apart: long articles use none.
@@ -335,10 +336,13 @@ class OnlineStoryClusterer:
     ) -> float:
         """_link is the average cosine between the members of a group (summed vectors) and a story's."""
         sim = _dot(terms, story.terms) / (size * story.size)
+        short_share = (short + story.short) / (size + story.size)
         if vector is not None and story.vector is not None and short:
-            share = self.vector_weight * (short + story.short) / (size + story.size)
+            share = self.vector_weight * short_share
             vsim = float(np.dot(vector, story.vector)) / (vectors * story.vectors)
             sim = (1 - share) * sim + share * vsim
+        else:
+            sim *= 1.0 + (SHORT_SCALE - 1.0) * short_share
         if years and story.years and not years & story.years:
             sim *= self.year_penalty
         return sim

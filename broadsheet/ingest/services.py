@@ -116,7 +116,7 @@ def _save_polled(feeds: list[Feed]) -> None:
     # fraction of a Model.save() per feed, and far less than bulk_update's CASE expressions.
     fields = [Feed._meta.get_field(name) for name in POLL_FIELDS]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
     sql = f"UPDATE {quote(Feed._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
     rows = [
         [f.get_db_prep_save(getattr(feed, f.attname), connection) for f in fields] + [feed.pk]  # type: ignore[union-attr]
