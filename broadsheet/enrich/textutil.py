@@ -32,7 +32,7 @@ _NO_SPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_NO_SPACE}]|[^\W_{_NO_SPACE}]+(?:['\u2019][^\W_{_NO_SPACE}]+)*")
 _SENT_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])[\"'\u201d\u2019)\]]*\s+")
 _ABBREV = re.compile(
-    r"(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Prof|No|vs|Inc|Corp|Co|Ltd|"
+    r"(?:^|[^\w.])(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Prof|No|vs|Inc|Corp|Co|Ltd|"
     r"U\.S|U\.K|U\.N|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|[A-Z])\.$"
 )
 
@@ -66,7 +66,9 @@ def sentences(text: str) -> list[str]:
         for m in _SENT_END.finditer(block):
             piece = block[start : m.start()]
             nxt = block[m.end() : m.end() + 1]
-            if _ABBREV.search(piece) or (nxt and nxt.islower()):
+            # Only the end of the piece can hold the abbreviation: searching all of it would make
+            # a long run of skipped breaks quadratic.
+            if _ABBREV.search(piece[-8:]) or (nxt and nxt.islower()):
                 continue
             out.append(block[start : m.end()].strip())
             start = m.end()
