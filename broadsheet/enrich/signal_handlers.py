@@ -7,7 +7,9 @@ from typing import Any
 
 def on_article_stored(*, article_id: int, created: bool, **kwargs: Any) -> None:
     """on_article_stored queues a new article's enrichment (the signal is sent after commit)."""
-    if created:
+    from django.conf import settings
+
+    if created and settings.BROADSHEET["BROADSHEET_ENRICH"]:
         from broadsheet.enrich.tasks import article_enrich_task
 
         article_enrich_task.enqueue(article_id)
@@ -15,6 +17,10 @@ def on_article_stored(*, article_id: int, created: bool, **kwargs: Any) -> None:
 
 def on_scheduler_tick(*, stale_after: int, **kwargs: Any) -> None:
     """on_scheduler_tick re-queues enrichments that were lost or failed with attempts to spare."""
+    from django.conf import settings
+
+    if not settings.BROADSHEET["BROADSHEET_ENRICH"]:
+        return
     from broadsheet.enrich.services import enrichments_due
     from broadsheet.enrich.tasks import article_enrich_task
 
