@@ -163,6 +163,30 @@ OPTIONS: tuple[Option, ...] = (
         "Most entries read from one feed document (newest first).",
     ),
     Option(
+        "BROADSHEET_ENRICH",
+        "true",
+        _bool,
+        "Queue enrichment (hashtags, stories, copies, summaries, related) for each new article; false leaves new articles unenriched.",
+    ),
+    Option(
+        "BROADSHEET_EMBED_INT8",
+        "true",
+        _bool,
+        "Use the int8-quantised embedding model (faster, cosine >= 0.98 to fp32); false for fp32.",
+    ),
+    Option("BROADSHEET_EMBED_THREADS", "1", _positive_int, "ONNX Runtime threads per embedding call."),
+    Option(
+        "BROADSHEET_LLM_URL",
+        "",
+        str,
+        "Optional generative backend: base URL of an OpenAI-compatible server (Ollama, llama.cpp, vLLM); empty keeps everything extractive and offline.",
+    ),
+    Option("BROADSHEET_LLM_MODEL", "default", str, "Model name sent to the generative backend."),
+    Option("BROADSHEET_LLM_API_KEY", "", str, "Bearer token for the generative backend, if it wants one."),
+    Option(
+        "BROADSHEET_LLM_TIMEOUT", "60", _positive_float, "Total deadline in seconds for one generative-backend call."
+    ),
+    Option(
         "BROADSHEET_PORT",
         "8000",
         _positive_int,
