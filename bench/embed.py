@@ -64,7 +64,9 @@ def main() -> None:
     # Build (or check) in a child process so its memory does not count as the model's.
     t0 = time.perf_counter()
     home = str(args.home.resolve())
-    subprocess.run([sys.executable, "-m", "broadsheet.enrich.modelbuild", "--home", home], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "broadsheet.enrich.modelbuild", "--home", home], check=True
+    )
     built = time.perf_counter() - t0
     folder = model_dir(args.home.resolve())
     rss_before = rss_mb()

@@ -59,7 +59,7 @@ def extraction_alone(pages: list[tuple[str, bytes]], n: int, workers: int) -> fl
 
 
 def ingest(
-    pages: list[tuple[str, bytes]], n: int, workers: int, database_url: str
+    pages: list[tuple[str, bytes]], n: int, workers: int, database_url: str, enrich: bool
 ) -> dict[str, float]:
     from broadsheet.articles.tests.pages import rss
     from broadsheet.core.testing import FixtureServer
@@ -140,15 +140,22 @@ def main() -> None:
         url = fresh_pg_database("broadsheet_bench_ingest")
         if url:
             targets.append(("postgres", url))
-    for name, url in targets:
-        # Each database in its own process: Django configures itself once per process.
+    runs = [(name, url, "plain") for name, url in targets]
+    if args.enrich:
+        runs += [(name, url, "enrich") for name, url in targets]
+    failed = False
+    for name, url, mode in runs:
+        # Each run in its own process (Django configures itself once per process) and database.
         import subprocess
 
+        if url:
+            url = fresh_pg_database("broadsheet_bench_ingest") or url
         out = subprocess.run(
-            [sys.executable, __file__, "--child", name, url, str(args.n), str(args.workers)],
+            [sys.executable, __file__, "--child", name, url, str(args.n), str(args.workers), mode],
             capture_output=True,
             text=True,
         )
+        failed = failed or out.returncode != 0
         sys.stderr.write(out.stderr[-2000:])
         for line in out.stdout.splitlines():
             if line.startswith("{"):
@@ -157,6 +164,8 @@ def main() -> None:
                 row = json.loads(line)
                 row["ratio_to_extraction_alone"] = round(row["articles_per_s"] / alone, 2)
                 emit(row["bench"], **{k: v for k, v in row.items() if k != "bench"})
+    if failed:
+        sys.exit("an ingest run failed (see above)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ of the same norm (neighbours within a story score ~0.5-0.6 cosine, as related he
 fixed. Queries are 1,000 fresh draws from the same mixture, run one at a time on one thread
 through VectorIndex.search on the saved file mapped read-only (the cluster-mode path).
 
-Usage: python bench/vindex.py [--n 1000000] [--queries 1000] [--ef 32,64,128] [--threads 2]
+Usage: python bench/vindex.py [--n 1000000] [--queries 1000] [--ef 64,128] [--threads 2]
+(1M takes ~27 min on 2 shared cores, almost all of it the HNSW build; --n 200000 takes ~3 min.)
 Prints one JSON line, then a table.
 """
 
@@ -22,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from broadsheet.enrich.vindex import DIM, VectorIndex  # noqa: E402
+from broadsheet.enrich.vindex import CONNECTIVITY, DIM, EXPANSION_ADD, VectorIndex  # noqa: E402
 
 
 def mixture(n: int, centres: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -68,9 +69,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--ef", default="32,64,128", help="expansion_search values to try")
-    parser.add_argument("--connectivity", type=int, default=16)
-    parser.add_argument("--expansion-add", type=int, default=64)
+    parser.add_argument("--ef", default="64,128", help="expansion_search values to try")
+    parser.add_argument("--connectivity", type=int, default=CONNECTIVITY)
+    parser.add_argument("--expansion-add", type=int, default=EXPANSION_ADD)
     parser.add_argument("--noise", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2, help="threads for the build")
     parser.add_argument("--seed", type=int, default=42)

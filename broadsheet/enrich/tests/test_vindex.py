@@ -138,3 +138,16 @@ def test_mapped_view_merges_fresh_rows_and_tombstones(tmp_path: Path) -> None:
     assert reader.is_stale()
     assert len(VectorIndex.open(path)) == 1500
     assert reader.search(q, 1)[0][0] != 1200  # the old mapping still answers until reopened
+
+
+def test_one_at_a_time_adds_and_removes_stay_exact() -> None:
+    v = clustered(400, seed=13)
+    index = VectorIndex(DIM)
+    for i in range(400):  # the enrichment pipeline adds one article at a time
+        index.add(np.array([i]), v[i : i + 1])
+    gone = np.arange(0, 400, 7)
+    index.remove(gone)
+    alive = np.setdiff1d(np.arange(400), gone)
+    assert len(index) == len(alive)
+    q = clustered(1, seed=14)[0]
+    assert [i for i, _ in index.search(q, 10)] == exact_top(v[alive], alive, q, 10)
