@@ -48,6 +48,7 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/eval_nlp.py
 
 # Resolve every extra together in a scratch venv, so the pins agree with each other.
 lock:

@@ -19,7 +19,11 @@ BENCHES: list[list[str]] = [
     ["bench/crash.py", "--kills", "20" if FULL else "5"],
     ["bench/contention.py", "--seconds", "60" if FULL else "10"],
     ["bench/rss.py"],
-    ["bench/extraction.py"],
+    ["bench/enrich.py"],
+    ["bench/ingest.py", "--n", "1000" if FULL else "300", "--enrich"],
+    ["bench/embed.py"],
+    ["bench/vindex.py", "--n", "1000000" if FULL else "100000"],
+    ["bench/extraction.py", "--peer"],
 ]
 
 

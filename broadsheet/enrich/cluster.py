@@ -227,7 +227,7 @@ class OnlineStoryClusterer:
         title: str = "",
         text: str = "",
         published: Any = None,
-        vector: Sequence[float] | None = None,
+        vector: Sequence[float] | np.ndarray | None = None,
     ) -> str:
         """add assigns an article to a story (joining or starting one) and returns the story id."""
         title, text = title or "", text or ""
