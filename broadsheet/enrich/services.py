@@ -75,7 +75,9 @@ def article_enrich(*, article_id: int) -> Enrichment | None:
     except Exception as exc:
         log.exception("enrichment of article %s failed", article_id)
         Enrichment.objects.filter(pk=article_id).update(
-            state=Enrichment.State.FAILED, attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000],
+            state=Enrichment.State.FAILED,
+            attempts=F("attempts") + 1,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
             updated_at=timezone.now(),
         )
         decisions.reset()  # the in-memory state may be half-updated: replay it from the database
@@ -103,13 +105,34 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
 
 
 def tags_store(*, article: Article, tags: list[Hashtag]) -> None:
-    """tags_store replaces an article's hashtags, creating Tag rows on first use."""
+    """tags_store replaces an article's hashtags, creating Tag rows on first use.
+
+    Tag counters are shared rows that concurrent workers update: every row is touched in primary-key
+    order, so two transactions never wait on each other's locks in opposite orders (a deadlock on
+    PostgreSQL).
+    """
+    old_ids = sorted(ArticleTag.objects.filter(article=article).values_list("tag_id", flat=True))
     ArticleTag.objects.filter(article=article).delete()
-    for rank, tag in enumerate(tags):
-        row, _ = Tag.objects.get_or_create(slug=tag.slug[:120], defaults={"name": tag.display.lstrip("#")[:120],
-                                                                           "kind": tag.kind})
-        ArticleTag.objects.create(article=article, tag=row, rank=rank, score=float(tag.score))
-        Tag.objects.filter(pk=row.pk).update(article_count=F("article_count") + 1)
+    rows: list[tuple[int, Tag, Hashtag]] = []
+    for rank, tag in sorted(enumerate(tags), key=lambda pair: pair[1].slug):
+        row, _ = Tag.objects.get_or_create(
+            slug=tag.slug[:120], defaults={"name": tag.display.lstrip("#")[:120], "kind": tag.kind}
+        )
+        rows.append((rank, row, tag))
+    ArticleTag.objects.bulk_create(
+        [
+            ArticleTag(article=article, tag=row, rank=rank, score=float(tag.score))
+            for rank, row, tag in rows
+        ]
+    )
+    delta: dict[int, int] = {}
+    for tag_id in old_ids:
+        delta[tag_id] = delta.get(tag_id, 0) - 1
+    for _, row, _ in rows:
+        delta[row.pk] = delta.get(row.pk, 0) + 1
+    for tag_id in sorted(delta):
+        if delta[tag_id]:
+            Tag.objects.filter(pk=tag_id).update(article_count=F("article_count") + delta[tag_id])
 
 
 def _what_changed(article: Article, story_id: int) -> list[str]:
@@ -131,7 +154,8 @@ def _seq(article: Article) -> int:
 def story_refresh(*, story_id: int) -> None:
     """story_refresh recomputes a story's title, counts, time span and cross-source summary."""
     articles = list(
-        Article.objects.filter(enrichment__story_id=story_id).order_by("published_at", "id")
+        Article.objects.filter(enrichment__story_id=story_id)
+        .order_by("published_at", "id")
         .only("id", "title", "text", "published_at", "fetched_at", "source_id")
     )
     if not articles:
@@ -142,10 +166,18 @@ def story_refresh(*, story_id: int) -> None:
     summary: list[list[object]] = []
     if len(articles) >= 2:
         chosen = articles[-STORY_SUMMARY_ARTICLES:]
-        summary = [[s, c] for s, c in story_summary([(a.id, a.title, a.text[:TEXT_CHARS]) for a in chosen], n=4)]
+        summary = [
+            [s, c]
+            for s, c in story_summary([(a.id, a.title, a.text[:TEXT_CHARS]) for a in chosen], n=4)
+        ]
     Story.objects.filter(pk=story_id).update(
-        title=title[:1000], lead_article_id=lead_id, first_published_at=min(times), last_published_at=max(times),
-        article_count=len(articles), source_count=len({a.source_id for a in articles}), summary=summary,
+        title=title[:1000],
+        lead_article_id=lead_id,
+        first_published_at=min(times),
+        last_published_at=max(times),
+        article_count=len(articles),
+        source_count=len({a.source_id for a in articles}),
+        summary=summary,
         updated_at=timezone.now(),
     )
 
@@ -156,7 +188,10 @@ def related_store(*, article: Article, vector: np.ndarray | None, k: int = 6) ->
     ranked = related_rank(source_id=article.source_id, candidates=candidates, k=k)
     RelatedArticle.objects.filter(article=article).delete()
     RelatedArticle.objects.bulk_create(
-        [RelatedArticle(article=article, related_id=rid, rank=i, score=score) for i, (rid, score) in enumerate(ranked)]
+        [
+            RelatedArticle(article=article, related_id=rid, rank=i, score=score)
+            for i, (rid, score) in enumerate(ranked)
+        ]
     )
     return [rid for rid, _ in ranked]
 
@@ -167,23 +202,39 @@ def _candidates(article: Article, vector: np.ndarray | None) -> list[Candidate]:
         hits = dict(decisions.state().vectors.search(vector, k=40))
     tag_ids = list(ArticleTag.objects.filter(article=article).values_list("tag_id", flat=True))
     shared = dict(
-        ArticleTag.objects.filter(tag_id__in=tag_ids).exclude(article=article)
-        .values("article_id").annotate(n=Count("id")).order_by("-n").values_list("article_id", "n")[:40]
+        ArticleTag.objects.filter(tag_id__in=tag_ids)
+        .exclude(article=article)
+        .values("article_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("article_id", "n")[:40]
     )
     ids = (set(hits) | set(shared)) - {article.pk} - _copy_group(article)
-    rows = Article.objects.filter(pk__in=ids).values_list("id", "source_id", "published_at", "fetched_at")
+    rows = Article.objects.filter(pk__in=ids).values_list(
+        "id", "source_id", "published_at", "fetched_at"
+    )
     when = article.published_at or article.fetched_at
     return [
-        Candidate(id=pk, source_id=source_id, similarity=hits.get(pk, 0.0) if vector is not None else 0.5,
-                  shared_tags=shared.get(pk, 0), hours_apart=_hours(when, published or fetched))
+        Candidate(
+            id=pk,
+            source_id=source_id,
+            similarity=hits.get(pk, 0.0) if vector is not None else 0.5,
+            shared_tags=shared.get(pk, 0),
+            hours_apart=_hours(when, published or fetched),
+        )
         for pk, source_id, published, fetched in rows
     ]
 
 
 def _copy_group(article: Article) -> set[int]:
     # Never offer an article's own wire copies (or the original it copies) as "related".
-    root = Enrichment.objects.filter(pk=article.pk).values_list("duplicate_of_id", flat=True).first() or article.pk
-    members = set(Enrichment.objects.filter(duplicate_of_id=root).values_list("article_id", flat=True))
+    root = (
+        Enrichment.objects.filter(pk=article.pk).values_list("duplicate_of_id", flat=True).first()
+        or article.pk
+    )
+    members = set(
+        Enrichment.objects.filter(duplicate_of_id=root).values_list("article_id", flat=True)
+    )
     return members | {root}
 
 
@@ -195,14 +246,22 @@ def enrichments_due(*, stale_after: int) -> list[int]:
     """enrichments_due returns articles never enriched (a lost task) or failed with attempts to spare."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=stale_after)
-    missing = list(Article.objects.filter(enrichment__isnull=True, fetched_at__lt=cutoff).values_list("id", flat=True)[:1000])
+    missing = list(
+        Article.objects.filter(enrichment__isnull=True, fetched_at__lt=cutoff).values_list(
+            "id", flat=True
+        )[:1000]
+    )
     # A pending row makes the article visible as "not yet enriched" and stops it being re-queued
     # on every pass while its task waits.
-    Enrichment.objects.bulk_create([Enrichment(article_id=pk, updated_at=now) for pk in missing], ignore_conflicts=True)
+    Enrichment.objects.bulk_create(
+        [Enrichment(article_id=pk, updated_at=now) for pk in missing], ignore_conflicts=True
+    )
     retry = list(
-        Enrichment.objects.filter(state__in=[Enrichment.State.FAILED, Enrichment.State.PENDING],
-                                  attempts__lt=MAX_ATTEMPTS, updated_at__lt=cutoff)
-        .values_list("article_id", flat=True)[:1000]
+        Enrichment.objects.filter(
+            state__in=[Enrichment.State.FAILED, Enrichment.State.PENDING],
+            attempts__lt=MAX_ATTEMPTS,
+            updated_at__lt=cutoff,
+        ).values_list("article_id", flat=True)[:1000]
     )
     Enrichment.objects.filter(article_id__in=retry).update(updated_at=now)
     return missing + retry
