@@ -198,6 +198,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "BROADSHEET_WORKERS", "1", _positive_int, "Task worker processes started by `make run`."
     ),
+    # --- site (web/) ---
+    # --- images (images/) ---
+    # --- search (search/) ---
+    # --- accounts (accounts/) ---
+    # --- community (community/) ---
+    # --- api (api/) ---
 )
 
 

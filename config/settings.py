@@ -75,6 +75,11 @@ INSTALLED_APPS = [
     "broadsheet.ingest",
     "broadsheet.articles",
     "broadsheet.enrich",
+    "broadsheet.reading",
+    "broadsheet.search",
+    "broadsheet.community",
+    "broadsheet.images",
+    "broadsheet.api",
     "broadsheet.web",
 ]
 
