@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint bench eval lock clean
+.PHONY: run test test-sqlite test-postgres browser-deps screenshots lint bench eval lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/honcho -f Procfile start -c worker=$${BROADSHEET_WORKERS:-1}
 
 ## make test: every test, on SQLite, then the ingest suite again on PostgreSQL when it answers
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -32,10 +32,26 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	@if $(BIN)/python scripts/pg_available.py "$(PG_URL)"; then \
 		BROADSHEET_HOME=var/test-pg DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not sqlite_only" broadsheet/ingest broadsheet/articles broadsheet/enrich tests \
-			--ignore=tests/test_quality_gates.py; \
+			--ignore=tests/test_quality_gates.py --ignore=tests/browser; \
 	else \
 		echo "SKIPPED: PostgreSQL does not answer at $(PG_URL); the cluster-mode suite did not run."; \
 	fi
+
+# Chromium (Debian's, never a Playwright download) and axe-core for tests/browser. Where they cannot
+# be installed, those tests skip with the reason; they never fail for a missing tool.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		  { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; }; } || \
+		echo "browser-deps: no Chromium (apt-get install chromium); the browser tests will skip."
+	@[ -f node_modules/axe-core/axe.min.js ] || \
+		{ command -v npm >/dev/null 2>&1 && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; }; } || \
+		echo "browser-deps: no axe-core (npm ci); the accessibility tests will skip."
+
+## make screenshots: re-take docs/screenshots/*.png (not part of make test)
+screenshots: $(STAMP) browser-deps
+	@fc-list :lang=ko | grep -q . || apt-get install -y -q fonts-nanum || echo "no Korean font: Hangul shows as boxes"
+	$(BIN)/python scripts/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -61,7 +61,7 @@ def main() -> None:
         start = time.perf_counter()
         with httpx.Client() as client:
             for i in range(args.requests):
-                client.get(base + ("/" if i % 2 else "/feeds/")).raise_for_status()
+                client.get(base + ("/" if i % 2 else "/health/feeds/")).raise_for_status()
         elapsed = time.perf_counter() - start
         children = subprocess.run(
             ["pgrep", "-P", str(web.pid)], capture_output=True, text=True

@@ -24,6 +24,10 @@ BENCHES: list[list[str]] = [
     ["bench/embed.py"],
     ["bench/vindex.py", "--n", "1000000" if FULL else "100000"],
     ["bench/extraction.py", "--peer"],
+    # Site load: synthetic database (bench/synth.py, reused from var/bench/site/), real server.
+    ["bench/site_load.py", "--n", "1000000" if FULL else "20000", "--seconds", "20" if FULL else "5"],
+    ["bench/images.py", "--n", "400" if FULL else "100"],
+    ["bench/ratelimit.py", "--hits", "1000" if FULL else "300"],
 ]
 
 

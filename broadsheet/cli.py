@@ -18,6 +18,7 @@ COMMANDS = {
     "scheduler": "scheduler",
     "extract": "extract",
     "nlp": "nlp",
+    "search-reindex": "search_reindex",
     "setup": "setup",
     "manage": "",
 }
@@ -36,6 +37,7 @@ commands:
   scheduler                 enqueue due feeds and repair the queue (run one or more)
   extract [--url URL] FILE...   extract articles from saved pages, one JSON line each
   nlp TASK                  NLP tasks over JSON lines (summarize, hashtags, cluster, dedupe, related)
+  search-reindex            rebuild the full-text search index from every article
   setup                     create the database and load the default feeds
   manage ARGS               any Django management command
 """

@@ -39,6 +39,18 @@ def _positive_float(raw: str) -> float:
     return value
 
 
+def _rate(raw: str) -> tuple[int, int]:
+    """_rate reads "N/SECONDS" (N hits per SECONDS) as a (limit, window) pair."""
+    count, _, window = raw.partition("/")
+    try:
+        limit, seconds = int(count), int(window)
+    except ValueError:
+        raise ValueError(f"not a rate N/SECONDS: {raw!r}") from None
+    if limit <= 0 or seconds <= 0:
+        raise ValueError(f"rate parts must be positive: {raw!r}")
+    return limit, seconds
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -199,11 +211,275 @@ OPTIONS: tuple[Option, ...] = (
         "BROADSHEET_WORKERS", "1", _positive_int, "Task worker processes started by `make run`."
     ),
     # --- site (web/) ---
+    Option(
+        "BROADSHEET_SECURE",
+        "false",
+        _bool,
+        "Production mode behind HTTPS: HSTS (with preload), redirect to https, secure cookies, and X-Forwarded-Proto trusted from the proxy in front.",
+    ),
     # --- images (images/) ---
+    Option(
+        "BROADSHEET_IMAGE_MAX_BYTES",
+        str(12 * 1024 * 1024),
+        _positive_int,
+        "Cap on one source image fetched by the resizer, in bytes (decoded body).",
+    ),
+    Option(
+        "BROADSHEET_IMAGE_MAX_PIXELS",
+        str(40_000_000),
+        _positive_int,
+        "Largest source image the resizer decodes, in pixels (width × height of one frame), checked from the header before decoding.",
+    ),
+    Option(
+        "BROADSHEET_IMAGE_MAX_FRAMES",
+        "1000",
+        _positive_int,
+        "Most frames an animated source may declare; the resizer keeps only the first frame.",
+    ),
+    Option(
+        "BROADSHEET_IMAGE_TIMEOUT",
+        "10",
+        _positive_float,
+        "Total deadline in seconds for fetching one source image (connect, redirects and body).",
+    ),
+    Option(
+        "BROADSHEET_IMAGE_CONCURRENCY",
+        "2",
+        _positive_int,
+        "Most images resized at once in one web process; requests past it wait briefly, then get 503.",
+    ),
+    Option(
+        "BROADSHEET_IMAGE_THREADS",
+        "1",
+        _positive_int,
+        "libvips worker threads per resize (the web processes already run in parallel).",
+    ),
+    Option(
+        "BROADSHEET_IMAGE_CACHE_MB",
+        "1024",
+        _positive_int,
+        "Size the resized-image cache under BROADSHEET_HOME/img-cache is pruned back to (oldest first), in MiB.",
+    ),
     # --- search (search/) ---
+    Option(
+        "BROADSHEET_SEARCH_TEXT_KB",
+        "4",
+        _positive_int,
+        "Kilobytes (characters, in thousands) of an article's text that full-text search indexes, after its title, byline and source name.",
+    ),
+    Option(
+        "BROADSHEET_SEARCH_CANDIDATES",
+        "1000",
+        _positive_int,
+        "Newest matches a relevance-ordered search ranks (bounds the work per query); older matches are reached with sort=new.",
+    ),
     # --- accounts (accounts/) ---
+    Option(
+        "BROADSHEET_CACHE_URL",
+        "",
+        str,
+        "Shared cache for rate limits across processes and hosts: empty for the database cache, or redis://host:6379/0 for Redis.",
+    ),
+    Option(
+        "BROADSHEET_TRUSTED_PROXIES",
+        "",
+        _list,
+        "Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed when they are the peer; empty trusts none.",
+    ),
+    Option(
+        "BROADSHEET_EMAIL_URL",
+        "",
+        str,
+        "Outgoing mail: empty prints mail to the console; smtp://user:password@host:587 sends with STARTTLS, smtps://…:465 with TLS.",
+    ),
+    Option(
+        "BROADSHEET_EMAIL_FROM",
+        "Broadsheet <noreply@localhost>",
+        str,
+        "From address of password-reset and other mail.",
+    ),
+    Option(
+        "BROADSHEET_SIGNUP_RATE",
+        "5/3600",
+        _rate,
+        "Sign-ups allowed per client address, as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_LOGIN_RATE",
+        "60/300",
+        _rate,
+        "Sign-in attempts (right or wrong) allowed per client address, as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_LOGIN_FAILURES_PAIR",
+        "5/900",
+        _rate,
+        "Wrong passwords for one username from one address before that pair must wait, as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_LOGIN_FAILURES_IP",
+        "20/900",
+        _rate,
+        "Wrong passwords from one address across all usernames before the address must wait (credential stuffing), as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_LOGIN_FAILURES_USER",
+        "10/900",
+        _rate,
+        "Wrong passwords for one username from all addresses before each sign-in to it needs a short wait (never a lock-out), as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_LOGIN_BACKOFF_MAX",
+        "30",
+        _positive_int,
+        "Longest wait, in seconds, before a sign-in to an account under attack is checked.",
+    ),
+    Option(
+        "BROADSHEET_PASSWORD_RESET_RATE",
+        "5/3600",
+        _rate,
+        "Password-reset requests allowed per client address, as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_PASSWORD_RESET_RATE_ACCOUNT",
+        "3/3600",
+        _rate,
+        "Password-reset mails allowed per e-mail address asked for, as N/SECONDS.",
+    ),
+    Option(
+        "BROADSHEET_TOTP_RATE",
+        "5/300",
+        _rate,
+        "Wrong two-factor codes allowed per account, as N/SECONDS.",
+    ),
     # --- community (community/) ---
+    Option(
+        "BROADSHEET_COMMENT_MAX_CHARS",
+        "5000",
+        _positive_int,
+        "Longest comment accepted, in characters.",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_EDIT_WINDOW",
+        "900",
+        _positive_int,
+        "Seconds after posting during which an author may edit a comment.",
+    ),
+    Option(
+        "BROADSHEET_COMMENTS_PER_PAGE",
+        "30",
+        _positive_int,
+        "Top-level comments per page under an article (replies come with their parent).",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_PER_MINUTE",
+        "5",
+        _positive_int,
+        "Comments one account may post per minute (429 beyond).",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_PER_HOUR",
+        "30",
+        _positive_int,
+        "Comments one account may post per hour (429 beyond).",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_IP_PER_HOUR",
+        "60",
+        _positive_int,
+        "Comments one client address may post per hour, all accounts together (429 beyond).",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_NEW_ACCOUNT_HOURS",
+        "24",
+        _positive_int,
+        "Accounts younger than this many hours get the new-account limits: fewer posts, and any link holds a comment.",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_NEW_ACCOUNT_PER_HOUR",
+        "5",
+        _positive_int,
+        "Comments a new account may post per hour (429 beyond).",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_MAX_LINKS",
+        "2",
+        _positive_int,
+        "A comment with more links than this is held for moderation.",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_REJECT_LINKS",
+        "6",
+        _positive_int,
+        "A comment with at least this many links is rejected outright.",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_HOLD_SCORE",
+        "0.5",
+        _positive_float,
+        "Abuse probability (alt-profanity-check, 0-1) at or above which a comment is held.",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_DUPLICATE_WINDOW",
+        "86400",
+        _positive_int,
+        "Seconds over which identical (normalised) comment texts count as duplicates.",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_DUPLICATE_USERS",
+        "3",
+        _positive_int,
+        "The same text from this many other accounts within the window is rejected as spam (fewer: held).",
+    ),
+    Option(
+        "BROADSHEET_COMMENT_REPORT_HIDE",
+        "3",
+        _positive_int,
+        "Reports from this many readers hide a comment until a moderator reviews it.",
+    ),
+    Option(
+        "BROADSHEET_REPORT_PER_HOUR",
+        "20",
+        _positive_int,
+        "Reports one account may file per hour (429 beyond).",
+    ),
+    Option(
+        "BROADSHEET_REPORT_IP_PER_HOUR",
+        "60",
+        _positive_int,
+        "Reports one client address may file per hour (429 beyond).",
+    ),
     # --- api (api/) ---
+    Option(
+        "BROADSHEET_API_RATE_TOKEN",
+        "600",
+        _positive_int,
+        "Requests a minute one personal API token may make to /api/v1/ (and the reader APIs per reader).",
+    ),
+    Option(
+        "BROADSHEET_API_RATE_ANON",
+        "120",
+        _positive_int,
+        "Requests a minute one client address may make to /api/v1/ and the feeds without a token.",
+    ),
+    Option(
+        "BROADSHEET_API_MAX_BODY",
+        "65536",
+        _positive_int,
+        "Largest request body, in bytes, that the JSON and reader APIs accept (larger is 413).",
+    ),
+    Option(
+        "BROADSHEET_OPML_MAX_BYTES",
+        str(1024 * 1024),
+        _positive_int,
+        "Largest OPML file, in bytes, that staff may upload for import.",
+    ),
+    Option(
+        "BROADSHEET_FEED_ITEMS",
+        "50",
+        _positive_int,
+        "Items in each RSS, Atom and JSON feed that Broadsheet serves.",
+    ),
 )
 
 

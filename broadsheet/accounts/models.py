@@ -8,8 +8,17 @@ from django.utils import timezone
 class User(AbstractUser):
     """A reader, moderator or operator of this Broadsheet instance."""
 
+    display_name = models.CharField(
+        max_length=80, blank=True, help_text="Name shown beside the reader's comments"
+    )
+
     class Meta:
         db_table = "accounts_user"
+
+    @property
+    def shown_name(self) -> str:
+        """shown_name is the display name, or the username when none is set."""
+        return self.display_name or self.username
 
 
 class ApiToken(models.Model):
@@ -44,3 +53,30 @@ class ReaderApiPassword(models.Model):
 
     def __str__(self) -> str:
         return f"reader API password of {self.user_id}"
+
+
+class TotpDevice(models.Model):
+    """A reader's authenticator app (RFC 6238 TOTP); it guards sign-in once confirmed."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64, help_text="base32 TOTP secret")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(
+        default=0, help_text="Time step of the last accepted code; older or equal ones are replays"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for a TOTP code; only its keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, db_index=True, help_text="HMAC-SHA256 hex of the code")
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of {self.user_id}"

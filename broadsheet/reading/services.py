@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from broadsheet.accounts.models import User
+from broadsheet.articles.models import Article
 from broadsheet.reading.models import ArticleState
 
 
@@ -36,3 +38,26 @@ def articles_mark(
         ArticleState.objects.bulk_create(new, ignore_conflicts=True)
         ArticleState.objects.bulk_update(list(existing.values()), ["read_at", "starred_at"])
     return len(ids)
+
+
+def articles_mark_all_read(*, user: User, articles: QuerySet[Article], chunk: int = 2000) -> int:
+    """articles_mark_all_read marks every article of a queryset read (a stream's "mark all as read").
+
+    Works in chunks of ids, so a stream of a million articles costs bounded memory; rows already
+    read keep their first timestamp. Returns how many articles were newly marked.
+    """
+    now = timezone.now()
+    marked = ArticleState.objects.filter(
+        user=user, read_at__isnull=True, article_id__in=articles.values("id")
+    ).update(read_at=now)
+    missing = articles.exclude(id__in=ArticleState.objects.filter(user=user).values("article_id"))
+    last = 0
+    while True:
+        ids = list(missing.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:chunk])
+        if not ids:
+            return marked
+        ArticleState.objects.bulk_create(
+            [ArticleState(user=user, article_id=i, read_at=now) for i in ids], ignore_conflicts=True
+        )
+        marked += len(ids)
+        last = ids[-1]

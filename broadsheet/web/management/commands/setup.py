@@ -16,6 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # The shared cache table (rate limits); a no-op when it exists or the cache is Redis.
+        call_command("createcachetable", verbosity=0)
         if not Feed.objects.exists():
             content = files("broadsheet.ingest").joinpath("data/default.opml").read_bytes()
             added, _ = feeds_import_opml(content=content)
@@ -28,6 +30,8 @@ class Command(BaseCommand):
         try:
             out = models_build(settings.HOME)
         except BuildError as exc:
-            self.stderr.write(f"embedding model not built ({exc}); stories and related use words alone")
+            self.stderr.write(
+                f"embedding model not built ({exc}); stories and related use words alone"
+            )
             return
         self.stdout.write(f"models ready in {out}")

@@ -1,0 +1,178 @@
+"""/api/v1/articles: lists, detail, Ask, read state and comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router
+
+from broadsheet.api.errors import ApiError
+from broadsheet.api.rest.base import (
+    MAX_ID,
+    anon_key,
+    aware,
+    caller,
+    rate_limit,
+    require_user,
+    responses,
+)
+from broadsheet.api.rest.schemas import (
+    ArticleDetail,
+    ArticlePage,
+    AskIn,
+    AskOut,
+    StateIn,
+    StateOut,
+    article_out,
+    article_ref,
+)
+from broadsheet.api.selectors import articles_page, enrichment_of, with_panels
+from broadsheet.articles.models import Article
+from broadsheet.enrich.models import Enrichment
+from broadsheet.reading import selectors as reading_selectors
+from broadsheet.reading import services as reading_services
+
+router = Router(tags=["articles"])
+
+PAGE_MAX = 100
+COPIES_MAX = 50
+ASK_COST = 10
+
+
+def cards(request: HttpRequest, articles: list[Article]) -> list[dict[str, Any]]:
+    """cards shapes a page of articles, with the caller's read state in one query when signed in."""
+    user = caller(request).user
+    if user is None:
+        return [article_out(a) for a in articles]
+    states = reading_selectors.states_for(user=user, article_ids=[a.pk for a in articles])
+    return [article_out(a, states.get(a.pk, (False, False))) for a in articles]
+
+
+def article_get(article_id: int, *, full: bool = False) -> Article:
+    """article_get returns one article with its panels, or raises a 404 ApiError."""
+    article = with_panels(Article.objects.filter(pk=article_id), full=full).first()
+    if article is None:
+        raise ApiError(404, f"no article {article_id}")
+    return article
+
+
+@router.get("/articles", response=responses(ArticlePage), summary="List articles, newest first")
+def article_list(
+    request: HttpRequest,
+    source: int | None = Query(None, ge=1, le=MAX_ID, description="Source id"),
+    tag: str | None = Query(None, min_length=1, max_length=120, description="Hashtag slug"),
+    story: int | None = Query(None, ge=1, le=MAX_ID, description="Story id"),
+    language: str | None = Query(None, min_length=1, max_length=16),
+    since: datetime | None = Query(None, description="Published at or after (ISO 8601)"),
+    until: datetime | None = Query(None, description="Published before (ISO 8601)"),
+    cursor: str | None = Query(
+        None, max_length=300, description="next_cursor of the previous page"
+    ),
+    limit: int = Query(20, ge=1, le=PAGE_MAX, description="Page size, at most 100"),
+) -> dict[str, Any]:
+    page = articles_page(
+        cursor=cursor,
+        limit=limit,
+        source_id=source,
+        tag_slug=tag,
+        story_id=story,
+        language=language,
+        since=aware(since),
+        until=aware(until),
+    )
+    return {"items": cards(request, page.items), "next_cursor": page.next_cursor}
+
+
+@router.get("/articles/{article_id}", response=responses(ArticleDetail), summary="One article")
+def article_detail(
+    request: HttpRequest, article_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    from broadsheet.enrich.selectors import related_for
+
+    article = article_get(article_id, full=True)
+    card = cards(request, [article])[0]
+    enrichment = enrichment_of(article)
+    story = enrichment.story if enrichment and enrichment.story_id else None
+    related = [link.related for link in related_for(article=article)[:10]]
+    return {
+        **card,
+        "byline": article.byline,
+        "body_html": article.body_html,
+        "story": {"id": story.pk, "title": story.title} if story else None,
+        "related": [article_ref(a) for a in related],
+        "wire_copies": [article_ref(a) for a in wire_copies(article, enrichment)],
+    }
+
+
+def wire_copies(article: Article, enrichment: Enrichment | None) -> list[Article]:
+    """wire_copies returns the other members of an article's syndicated-copy group."""
+    canonical_id = (enrichment.duplicate_of_id if enrichment else None) or article.pk
+    group = Article.objects.filter(
+        enrichment__duplicate_of_id=canonical_id
+    ) | Article.objects.filter(pk=canonical_id)
+    return list(
+        group.exclude(pk=article.pk)
+        .select_related("source")
+        .only("id", "title", "url", "published_at", "source__id", "source__name", "source__host")
+        .order_by("published_at", "id")[:COPIES_MAX]
+    )
+
+
+@router.post(
+    "/articles/{article_id}/ask", response=responses(AskOut), summary="Ask the coverage a question"
+)
+def article_ask(
+    request: HttpRequest, payload: AskIn, article_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    from broadsheet.enrich.selectors import article_ask as ask
+
+    who = caller(request)
+    key = f"api:ask:token:{who.token.pk}" if who.token else f"api:ask:{anon_key(request)}"
+    rate_limit(request, key=key, limit=60, cost=ASK_COST)
+    article = article_get(article_id, full=True)
+    answer = ask(article=article, question=payload.question)
+    cited = {
+        a.pk: a
+        for a in Article.objects.filter(pk__in=list(answer.citations.values())).select_related(
+            "source"
+        )
+    }
+    citations = [
+        {"marker": marker, "article": article_ref(cited[aid])}
+        for marker, aid in sorted(answer.citations.items())
+        if aid in cited
+    ]
+    return {"answer": answer.text, "supported": answer.supported, "citations": citations}
+
+
+@router.get("/articles/{article_id}/state", response=responses(StateOut), summary="Your read state")
+def article_state(
+    request: HttpRequest, article_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    user = require_user(request)
+    if not Article.objects.filter(pk=article_id).exists():
+        raise ApiError(404, f"no article {article_id}")
+    read, starred = reading_selectors.states_for(user=user, article_ids=[article_id]).get(
+        article_id, (False, False)
+    )
+    return {"article_id": article_id, "read": read, "starred": starred}
+
+
+@router.put(
+    "/articles/{article_id}/state", response=responses(StateOut), summary="Mark read or starred"
+)
+def article_state_set(
+    request: HttpRequest, payload: StateIn, article_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    user = require_user(request, write=True)
+    if not Article.objects.filter(pk=article_id).exists():
+        raise ApiError(404, f"no article {article_id}")
+    reading_services.articles_mark(
+        user=user, article_ids=[article_id], read=payload.read, starred=payload.starred
+    )
+    read, starred = reading_selectors.states_for(user=user, article_ids=[article_id]).get(
+        article_id, (False, False)
+    )
+    return {"article_id": article_id, "read": read, "starred": starred}

@@ -1,0 +1,33 @@
+"""Where search listens to the pipeline and to enrichment (connected in SearchConfig.ready)."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _index(article_id: int) -> None:
+    from broadsheet.search.services import search_index_article
+
+    try:
+        search_index_article(article_id=article_id)
+    except Exception:  # noqa: BLE001 - the article is stored; `broadsheet search-reindex` repairs the index
+        logger.exception("search: indexing article %s failed", article_id)
+
+
+def on_article_stored(*, article_id: int, **kwargs: Any) -> None:
+    """on_article_stored indexes the article at once (the signal is sent after commit); failures are logged."""
+    _index(article_id)
+
+
+def on_enrichment_saved(*, instance: Any, **kwargs: Any) -> None:
+    """on_enrichment_saved re-indexes an article once enrichment has given it hashtags (a filter)."""
+    from broadsheet.enrich.models import Enrichment
+
+    if instance.state == Enrichment.State.DONE:
+        transaction.on_commit(partial(_index, instance.article_id))

@@ -1,0 +1,90 @@
+"""Reads behind the site's pages that no lower app offers: lists with what their cards show."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from broadsheet.articles.models import Article
+from broadsheet.enrich.models import ArticleTag, Story, Tag
+from broadsheet.ingest.models import Source
+
+TOP_STORY_HOURS = 48
+CARD_TAGS = 3
+
+
+def _tags_prefetch() -> Prefetch:
+    return Prefetch(
+        "article_tags",
+        queryset=ArticleTag.objects.select_related("tag").order_by("rank"),
+        to_attr="ranked_tags",
+    )
+
+
+def article_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """article_cards adds what a list card shows (source, enrichment, hashtags) in three queries."""
+    return queryset.select_related("source", "enrichment").prefetch_related(_tags_prefetch())
+
+
+def article_get(*, pk: int) -> Article:
+    """article_get returns one article with its source, enrichment, story and hashtags (or raises DoesNotExist)."""
+    return (
+        Article.objects.select_related("source", "enrichment", "enrichment__story")
+        .prefetch_related(_tags_prefetch())
+        .get(pk=pk)
+    )
+
+
+def article_copies(*, article: Article) -> list[Article]:
+    """article_copies returns the other members of an article's wire-copy group, oldest first."""
+    enrichment = getattr(article, "enrichment", None)
+    original_id = getattr(enrichment, "duplicate_of_id", None) or article.pk
+    group = Q(pk=original_id) | Q(enrichment__duplicate_of_id=original_id)
+    return list(
+        Article.objects.filter(group)
+        .exclude(pk=article.pk)
+        .select_related("source")
+        .order_by("published_at", "id")[:50]
+    )
+
+
+def articles_latest(*, offset: int = 0, limit: int = 30) -> list[Article]:
+    """articles_latest returns a page of the newest articles (one more than limit, to tell a next page)."""
+    qs = Article.objects.order_by("-published_at", "-id")
+    return list(article_cards(qs)[offset : offset + limit + 1])
+
+
+def articles_for_tag(*, tag: Tag, offset: int = 0, limit: int = 30) -> list[Article]:
+    """articles_for_tag returns a page of a hashtag's articles, newest first (limit + 1 rows)."""
+    qs = Article.objects.filter(article_tags__tag=tag).order_by("-published_at", "-id")
+    return list(article_cards(qs)[offset : offset + limit + 1])
+
+
+def articles_for_source(*, source: Source, offset: int = 0, limit: int = 30) -> list[Article]:
+    """articles_for_source returns a page of a source's articles, newest first (limit + 1 rows)."""
+    qs = Article.objects.filter(source=source).order_by("-published_at", "-id")
+    return list(article_cards(qs)[offset : offset + limit + 1])
+
+
+def stories_top(*, now: datetime, limit: int = 6) -> list[Story]:
+    """stories_top returns the stories of the last two days with the widest coverage, then the newest."""
+    return list(
+        Story.objects.filter(
+            merged_into__isnull=True,
+            last_published_at__gte=now - timedelta(hours=TOP_STORY_HOURS),
+            article_count__gt=0,
+        )
+        .select_related("lead_article__source")
+        .order_by("-source_count", "-last_published_at", "-id")[:limit]
+    )
+
+
+def story_get(*, pk: int) -> Story:
+    """story_get returns a live story (raises DoesNotExist), following merges to the survivor."""
+    story = Story.objects.get(pk=pk)
+    for _ in range(10):  # merge chains are short; the bound keeps a cycle from looping forever
+        if story.merged_into_id is None:
+            break
+        story = Story.objects.get(pk=story.merged_into_id)
+    return story
