@@ -31,7 +31,7 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python scripts/pg_available.py "$(PG_URL)"; then \
-		BROADSHEET_HOME=var/test-pg DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not sqlite_only" broadsheet/ingest broadsheet/articles broadsheet/enrich tests \
+		BROADSHEET_HOME=var/test-pg DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not sqlite_only" broadsheet/ingest broadsheet/articles broadsheet/enrich broadsheet/search tests \
 			--ignore=tests/test_quality_gates.py --ignore=tests/browser; \
 	else \
 		echo "SKIPPED: PostgreSQL does not answer at $(PG_URL); the cluster-mode suite did not run."; \
@@ -65,6 +65,8 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/eval_nlp.py
+	$(BIN)/python bench/moderation_eval.py --check
+	$(BIN)/python bench/moderation_eval.py --check --holdout
 
 # Resolve every extra together in a scratch venv, so the pins agree with each other.
 lock:

@@ -3,7 +3,7 @@
 Starts `broadsheet serve` on a fresh instance (SQLite, then PostgreSQL when it answers), creates
 50 readers with signed-in sessions, and runs 50 concurrent commenters for --seconds. Each one GETs
 the article page (as a browser does, for the CSRF cookie and token) and then POSTs the comment
-form again and again. Counted: every 2xx/3xx post must be in the database afterwards (0 lost),
+form again and again; then one reader posts alone for 10 s (the service time without a queue). Counted: every 2xx/3xx post must be in the database afterwards (0 lost),
 0 answers 5xx, and the latency of posts (p50, p99). Rate limits are raised by environment for the
 run (they are tested elsewhere); the moderation policy runs as usual.
 
@@ -35,6 +35,7 @@ from bench.common import (  # noqa: E402
 )
 
 READERS = 50
+SOLO_SECONDS = 10
 RAISED = {
     "BROADSHEET_COMMENT_PER_MINUTE": "1000000",
     "BROADSHEET_COMMENT_PER_HOUR": "1000000",
@@ -198,8 +199,16 @@ def run(db_name: str, db_url: str, seconds: float) -> dict[str, object]:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - clock["started"]
+        # Then one reader alone: the service time of a post without the queue in front of it.
+        solo_ready = threading.Barrier(
+            1, action=lambda: clock.update(deadline=time.monotonic() + SOLO_SECONDS)
+        )
+        commenter(base, article_path, post_path, sessions[0], READERS, solo_ready, clock, out)
     finally:
         stop([web])
+    solo_run = out.pop(READERS, {})
+    solo = sorted(solo_run.get("latencies", []))
+    solo_ids = solo_run.get("ok_ids", [])
     failed_setup = [v["error"] for v in out.values() if "error" in v]
     latencies = sorted(x for v in out.values() for x in v.get("latencies", []))
     ok_ids = [x for v in out.values() for x in v.get("ok_ids", [])]
@@ -208,13 +217,17 @@ def run(db_name: str, db_url: str, seconds: float) -> dict[str, object]:
         for code, n in v.get("codes", {}).items():
             codes[str(code)] = codes.get(str(code), 0) + n
     stored_ids = set(Comment.objects.values_list("id", flat=True))
+    ok_ids += solo_ids
     lost = sum(1 for i in ok_ids if i not in stored_ids)
     states = dict(
         Comment.objects.values_list("state").annotate(n=__import__("django").db.models.Count("id"))
     )
 
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
+    def pct(p: float, values: list[float] | None = None) -> float | None:
+        values = latencies if values is None else values
+        if not values:
+            return None
+        return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1)
 
     return {
         "db": db_name,
@@ -230,8 +243,11 @@ def run(db_name: str, db_url: str, seconds: float) -> dict[str, object]:
         "setup_failures": len(failed_setup),
         "states": states,
         "posts_per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": pct(0.50) if latencies else None,
-        "p99_ms": pct(0.99) if latencies else None,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "solo_posts": len(solo),
+        "solo_p50_ms": pct(0.50, solo),
+        "solo_p99_ms": pct(0.99, solo),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
     }
 

@@ -51,7 +51,7 @@ SOURCE_W, SOURCE_H = 2000, 1500
 
 
 def source_jpeg() -> bytes:
-    """source_jpeg is a 2000×1500 photo-like JPEG: gradients, soft blobs and fine grain, Q85."""
+    """source_jpeg is a 2000×1500 photo-like JPEG (~500 KiB, like a press photo): gradients, soft blobs, grain; Q85."""
     import pyvips
 
     xyz = pyvips.Image.xyz(SOURCE_W, SOURCE_H)
@@ -59,7 +59,7 @@ def source_jpeg() -> bytes:
     blobs = pyvips.Image.gaussnoise(SOURCE_W // 50, SOURCE_H // 50, sigma=60, mean=128).resize(
         50, kernel="cubic"
     )
-    grain = pyvips.Image.gaussnoise(SOURCE_W, SOURCE_H, sigma=12, mean=0)
+    grain = pyvips.Image.gaussnoise(SOURCE_W, SOURCE_H, sigma=5, mean=0)
     red = x * 200 / SOURCE_W + blobs * 0.3 + grain
     green = y * 200 / SOURCE_H + blobs * 0.5 + grain
     blue = blobs * 0.8 + grain + 40

@@ -10,7 +10,7 @@ and precision is its flagged comments over those plus the flagged benign ones; f
 false-positive rate is the share flagged. `--check` fails when a figure falls under its floor
 (measured minus a small epsilon; raise the floors when the policy improves, never lower them).
 
-    .venv/bin/python bench/moderation_eval.py [--check] [--errors]
+    .venv/bin/python bench/moderation_eval.py [--check] [--errors] [--holdout]
 """
 
 from __future__ import annotations
@@ -25,18 +25,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "broadsheet" / "community" / "tests" / "data" / "moderation_set.jsonl"
+HOLDOUT = DATA.with_name("moderation_holdout.jsonl")
 BAD = ("rude", "abusive", "spam")
 
-# Floors: the figures measured on 2026-11-28 minus 0.02 (false-positive rate: plus 0.02).
+# Floors: the figures measured on 2026-11-28 minus 0.02 (the false-positive rate: plus 0.02).
+# The labelled set is the one the rules were written against; the hold-out set was written after
+# the rules were frozen and has never been tuned on, so its figures are the honest estimate.
 FLOORS = {
-    "overall_precision": 0.0,
-    "overall_recall": 0.0,
-    "rude_recall": 0.0,
-    "abusive_recall": 0.0,
-    "spam_recall": 0.0,
-    "rejected_precision": 0.0,
+    "overall_precision": 0.943,
+    "overall_recall": 0.935,
+    "rude_recall": 0.866,
+    "abusive_recall": 0.98,
+    "spam_recall": 0.955,
+    "rejected_precision": 0.98,
 }
-CEILINGS = {"benign_false_positive_rate": 1.0}
+CEILINGS = {"benign_false_positive_rate": 0.057}
+HOLDOUT_FLOORS = {
+    "overall_precision": 0.949,
+    "overall_recall": 0.775,
+    "rude_recall": 0.672,
+    "abusive_recall": 0.749,
+    "spam_recall": 0.903,
+    "rejected_precision": 0.98,
+}
+HOLDOUT_CEILINGS = {"benign_false_positive_rate": 0.046}
 
 
 def evaluate(path: Path = DATA) -> dict[str, object]:
@@ -95,16 +107,17 @@ def evaluate(path: Path = DATA) -> dict[str, object]:
     return figures
 
 
-def gate(figures: dict[str, object]) -> list[str]:
+def gate(figures: dict[str, object], *, holdout: bool = False) -> list[str]:
     """gate lists the figures that fall under their floor (or over their ceiling)."""
+    floors, ceilings = (HOLDOUT_FLOORS, HOLDOUT_CEILINGS) if holdout else (FLOORS, CEILINGS)
     failures = [
         f"{name} {figures[name]} < floor {floor}"
-        for name, floor in FLOORS.items()
+        for name, floor in floors.items()
         if float(figures[name]) < floor  # type: ignore[arg-type]
     ]
     failures += [
         f"{name} {figures[name]} > ceiling {ceiling}"
-        for name, ceiling in CEILINGS.items()
+        for name, ceiling in ceilings.items()
         if float(figures[name]) > ceiling  # type: ignore[arg-type]
     ]
     return failures
@@ -114,19 +127,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true", help="exit non-zero under a floor")
     parser.add_argument("--errors", action="store_true", help="print the misjudged comments")
+    parser.add_argument(
+        "--holdout", action="store_true", help="score the hold-out set instead (never tuned on)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    figures = evaluate()
+    figures = evaluate(HOLDOUT if args.holdout else DATA)
     errors = figures.pop("errors")
     if args.errors:
         for error in errors:  # type: ignore[attr-defined]
             print(json.dumps(error, ensure_ascii=False), file=sys.stderr)
-    print(json.dumps({"bench": "moderation_quality", **figures}), flush=True)
-    if args.check and (failures := gate(figures)):
+    name = "moderation_quality_holdout" if args.holdout else "moderation_quality"
+    print(json.dumps({"bench": name, **figures}), flush=True)
+    if args.check and (failures := gate(figures, holdout=args.holdout)):
         sys.exit("moderation quality under its floor: " + "; ".join(failures))
 
 

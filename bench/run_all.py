@@ -23,11 +23,18 @@ BENCHES: list[list[str]] = [
     ["bench/ingest.py", "--n", "1000" if FULL else "300", "--enrich"],
     ["bench/embed.py"],
     ["bench/vindex.py", "--n", "1000000" if FULL else "100000"],
+    ["bench/search.py", "--n", "1000000" if FULL else "100000"],
     ["bench/extraction.py", "--peer"],
     # Site load: synthetic database (bench/synth.py, reused from var/bench/site/), real server.
     ["bench/site_load.py", "--n", "1000000" if FULL else "20000", "--seconds", "20" if FULL else "5"],
+    # JSON API and feeds out: open loop at 200/s and wrk, synthetic database in var/bench/api/.
+    ["bench/api.py", "--n", "1000000" if FULL else "100000"],
     ["bench/images.py", "--n", "400" if FULL else "100"],
     ["bench/ratelimit.py", "--hits", "1000" if FULL else "300"],
+    # Comments: 50 readers posting through the real form to gunicorn; moderation quality gate.
+    ["bench/comments.py", "--seconds", "60" if FULL else "15"],
+    ["bench/moderation_eval.py", "--check"],
+    ["bench/moderation_eval.py", "--check", "--holdout"],
 ]
 
 

@@ -52,17 +52,31 @@ class Corpus:
         words: set[str] = set()
         while len(words) < 30_000:
             syl = self.rng.randint(1, 4)
-            words.add("".join(self.rng.choice(consonants) + self.rng.choice(vowels) for _ in range(syl)))
+            words.add(
+                "".join(self.rng.choice(consonants) + self.rng.choice(vowels) for _ in range(syl))
+            )
         self.en = sorted(words, key=lambda w: (len(w), w))
         self.rng.shuffle(self.en)
         hangul = [chr(c) for c in range(0xAC00, 0xD7A4, 7)]
         ko: set[str] = {"북한", "정부", "대통령", "경제", "서울"}
         while len(ko) < 5_000:
             ko.add("".join(self.rng.choice(hangul) for _ in range(self.rng.randint(2, 3))))
-        self.ko = ["북한", "정부", "대통령", "경제", "서울", *sorted(ko - {"북한", "정부", "대통령", "경제", "서울"})]
+        self.ko = [
+            "북한",
+            "정부",
+            "대통령",
+            "경제",
+            "서울",
+            *sorted(ko - {"북한", "정부", "대통령", "경제", "서울"}),
+        ]
         self.particles = ["", "은", "는", "이", "가", "을", "를", "의", "에서", "와"]
-        kana = [chr(c) for c in range(0x3041, 0x3097)] + [chr(c) for c in range(0x4E00, 0x4E00 + 3000, 3)]
-        self.ja = ["".join(self.rng.choice(kana) for _ in range(self.rng.randint(2, 5))) for _ in range(5_000)]
+        kana = [chr(c) for c in range(0x3041, 0x3097)] + [
+            chr(c) for c in range(0x4E00, 0x4E00 + 3000, 3)
+        ]
+        self.ja = [
+            "".join(self.rng.choice(kana) for _ in range(self.rng.randint(2, 5)))
+            for _ in range(5_000)
+        ]
         self.en_cum = _zipf_weights(len(self.en))
         self.ko_cum = _zipf_weights(len(self.ko))
         self.ja_cum = _zipf_weights(len(self.ja))
@@ -80,7 +94,11 @@ class Corpus:
             title, text, lang = " ".join(words[:7]), " ".join(words[7:]), "ko"
         else:
             runs = rng.choices(self.ja, cum_weights=self.ja_cum, k=300)
-            title, text, lang = "".join(runs[:6]), "。".join("".join(runs[k : k + 8]) for k in range(6, 300, 8)), "ja"
+            title, text, lang = (
+                "".join(runs[:6]),
+                "。".join("".join(runs[k : k + 8]) for k in range(6, 300, 8)),
+                "ja",
+            )
         published = START + SPAN * (i / n) + timedelta(hours=rng.uniform(-72, 72))
         return {"title": title[:1000], "text": text, "language": lang, "published_at": published,
                 "source_id": 1 + rng.randrange(SOURCES)}  # fmt: skip
@@ -97,7 +115,9 @@ def fill(n: int) -> None:
     Source.objects.bulk_create(
         [Source(id=k, name=f"Source {k} Daily", host=f"s{k}.test") for k in range(1, SOURCES + 1)]
     )
-    Tag.objects.bulk_create([Tag(id=k, slug=f"tag-{k}", name=f"Tag{k}") for k in range(1, TAGS + 1)])
+    Tag.objects.bulk_create(
+        [Tag(id=k, slug=f"tag-{k}", name=f"Tag{k}") for k in range(1, TAGS + 1)]
+    )
     corpus = Corpus()
     batch: list[Article] = []
     tags: list[ArticleTag] = []

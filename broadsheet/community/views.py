@@ -300,7 +300,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponseBase:
             comment.can_edit = services.comment_editable(comment=comment, user=request.user)  # type: ignore[attr-defined]
             return render(
                 request,
-                "community/_comment.html",
+                "community/_comment_body.html",
                 {
                     "c": comment,
                     "article": comment.article,
@@ -326,7 +326,7 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     if _htmx(request):
         return render(
             request,
-            "community/_comment.html",
+            "community/_comment_body.html",
             {
                 "c": comment,
                 "article": comment.article,
@@ -368,7 +368,8 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponseBase:
         if _htmx(request):
             return render(request, "community/_reported.html", context)
         return HttpResponseRedirect(f"{back}#comment-{comment.pk}")
-    return render(request, "community/report.html", context)
+    template = "community/_report_form.html" if _htmx(request) else "community/report.html"
+    return render(request, template, context)
 
 
 @require_GET

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from broadsheet.ingest.models import Source
+
+# Hosts found among the sources' image hosts, with when: finding one means reading every source's
+# list, so a positive answer is remembered for a while. Refusals are never remembered, so a host
+# that is added works at once; a removed one stops working within MEMO_SECONDS.
+MEMO_SECONDS = 300.0
+MEMO_SIZE = 10_000
+_found: dict[str, float] = {}
 
 
 def _normal(host: str) -> str:
@@ -22,11 +31,21 @@ def image_host_allowed(*, host: str) -> bool:
     candidates = [".".join(labels[i:]) for i in range(len(labels))]
     if Source.objects.filter(host__in=candidates).exists():
         return True
-    # image_hosts is a JSON list, which SQLite cannot search by element: read them all (only on a
-    # cache miss, and there are at most a few per source).
+    seen = _found.get(host)
+    if seen is not None and time.monotonic() - seen < MEMO_SECONDS:
+        return True
+    # image_hosts is a JSON list, which SQLite cannot search by element: read them all.
     for hosts in Source.objects.values_list("image_hosts", flat=True).iterator():
         if isinstance(hosts, list) and any(
             isinstance(known, str) and _within(host, _normal(known)) for known in hosts
         ):
+            if len(_found) >= MEMO_SIZE:
+                _found.clear()
+            _found[host] = time.monotonic()
             return True
     return False
+
+
+def image_hosts_forget() -> None:
+    """image_hosts_forget drops the remembered image hosts (tests, or after removing a source)."""
+    _found.clear()

@@ -99,9 +99,10 @@ def _to_srgb(image: pyvips.Image) -> pyvips.Image:
 
 def _encode(image: pyvips.Image, quality: int, output: Output) -> bytes:
     if output is AVIF:
-        # AVIF at Q50 looks like WebP/JPEG at Q75-80; effort 2 is ~4x faster than the default.
+        # AVIF at Q50 looks like WebP/JPEG at Q75-80. Effort 0 costs ~35 ms of CPU for 640 wide,
+        # effort 2 ~300 ms, for files within a few percent of each other in size.
         return image.heifsave_buffer(
-            Q=max(20, quality - 25), effort=2, compression="av1", keep="none"
+            Q=max(20, quality - 25), effort=0, compression="av1", keep="none"
         )
     if output is WEBP:
         return image.webpsave_buffer(Q=quality, effort=2, keep="none")

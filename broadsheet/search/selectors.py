@@ -80,7 +80,9 @@ def _order(query: Query, sort: str, params: list[str | int]) -> str:
     # Relevance: how many of the query's phrases the title holds, then the newest first.
     needles = title_needles(query)
     params.extend(needles)
-    score = " + ".join(["CASE WHEN INSTR(' ' || title_tokens || ' ', %s) > 0 THEN 1 ELSE 0 END"] * len(needles))
+    score = " + ".join(
+        ["CASE WHEN INSTR(' ' || title_tokens || ' ', %s) > 0 THEN 1 ELSE 0 END"] * len(needles)
+    )
     return f"({score}) DESC, doc_key DESC"
 
 

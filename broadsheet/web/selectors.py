@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from broadsheet.articles.models import Article
-from broadsheet.enrich.models import ArticleTag, Story, Tag
+from broadsheet.enrich.models import ArticleTag, Enrichment, Story, Tag
 from broadsheet.ingest.models import Source
 
 TOP_STORY_HOURS = 48
-CARD_TAGS = 3
+BIG_TAG = 2000  # articles; above it a tag page walks the date index instead of sorting
 
 
 def _tags_prefetch() -> Prefetch:
@@ -40,12 +41,15 @@ def article_copies(*, article: Article) -> list[Article]:
     """article_copies returns the other members of an article's wire-copy group, oldest first."""
     enrichment = getattr(article, "enrichment", None)
     original_id = getattr(enrichment, "duplicate_of_id", None) or article.pk
-    group = Q(pk=original_id) | Q(enrichment__duplicate_of_id=original_id)
+    # Two indexed lookups: an OR across the join would make SQLite scan every article.
+    copies = Enrichment.objects.filter(duplicate_of_id=original_id).values_list(
+        "article_id", flat=True
+    )
+    ids = {original_id, *copies[:50]} - {article.pk}
+    if not ids:
+        return []
     return list(
-        Article.objects.filter(group)
-        .exclude(pk=article.pk)
-        .select_related("source")
-        .order_by("published_at", "id")[:50]
+        Article.objects.filter(pk__in=ids).select_related("source").order_by("published_at", "id")
     )
 
 
@@ -56,8 +60,18 @@ def articles_latest(*, offset: int = 0, limit: int = 30) -> list[Article]:
 
 
 def articles_for_tag(*, tag: Tag, offset: int = 0, limit: int = 30) -> list[Article]:
-    """articles_for_tag returns a page of a hashtag's articles, newest first (limit + 1 rows)."""
-    qs = Article.objects.filter(article_tags__tag=tag).order_by("-published_at", "-id")
+    """articles_for_tag returns a page of a hashtag's articles, newest first (limit + 1 rows).
+
+    A big tag's newest articles are found by walking the date index and probing each article's
+    tags (a few hundred probes); a small tag's by its own rows, sorted. The join alone makes
+    SQLite sort every article of a big tag (measured in docs/BENCHMARKS.md).
+    """
+    if tag.article_count >= BIG_TAG:
+        tagged = ArticleTag.objects.filter(article_id=OuterRef("pk"), tag_id=tag.pk)
+        qs = Article.objects.filter(Exists(tagged))
+    else:
+        qs = Article.objects.filter(article_tags__tag=tag)
+    qs = qs.order_by("-published_at", "-id")
     return list(article_cards(qs)[offset : offset + limit + 1])
 
 
@@ -69,9 +83,12 @@ def articles_for_source(*, source: Source, offset: int = 0, limit: int = 30) -> 
 
 def stories_top(*, now: datetime, limit: int = 6) -> list[Story]:
     """stories_top returns the stories of the last two days with the widest coverage, then the newest."""
+    # Coalesce keeps SQLite off the merged_into index (nearly every story matches IS NULL) and on
+    # the last_published_at range: two days of stories, sorted.
     return list(
-        Story.objects.filter(
-            merged_into__isnull=True,
+        Story.objects.alias(merged=Coalesce("merged_into_id", Value(0)))
+        .filter(
+            merged=0,
             last_published_at__gte=now - timedelta(hours=TOP_STORY_HOURS),
             article_count__gt=0,
         )

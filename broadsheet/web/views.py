@@ -121,7 +121,7 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("web:story", pk=item.pk, permanent=True)
     timeline = list(enrich_selectors.story_articles(story=item))
     summarised = timeline[-STORY_SUMMARY_ARTICLES:]
-    links = {n: f"#a{a.pk}" for n, a in enumerate(summarised, start=1)}
+    links = {n: reverse("web:article", args=[a.pk]) for n, a in enumerate(summarised, start=1)}
     summary = [(str(s), [(n, links.get(n, "")) for n in cites]) for s, cites in item.summary]
     key = f"web:perspectives:{item.pk}:{item.updated_at.timestamp()}"
     views = cache.get_or_set(key, lambda: enrich_selectors.story_perspectives(story=item), 600)

@@ -36,6 +36,7 @@ router = Router()
 
 TIMELINE_MAX = 200
 SEARCH_DEPTH = 1000  # results reachable by paging a search; deeper pages are refused
+SEARCH_PAGE_MAX = 50  # the search engine's own page cap
 
 
 @router.get("/stories", response=responses(StoryPage), tags=["stories"], summary="List stories")
@@ -127,9 +128,9 @@ def search(
     language: str | None = Query(None, min_length=1, max_length=16),
     since: datetime | None = Query(None),
     until: datetime | None = Query(None),
-    sort: str = Query("relevance", pattern="^(relevance|newest)$"),
+    sort: str = Query("relevance", pattern="^(relevance|new)$", description="relevance, or new (newest first)"),
     cursor: str | None = Query(None, max_length=300),
-    limit: int = Query(20, ge=1, le=PAGE_MAX),
+    limit: int = Query(20, ge=1, le=SEARCH_PAGE_MAX, description="Page size, at most 50"),
 ) -> dict[str, Any]:
     from broadsheet.search.selectors import search_articles
 
@@ -141,17 +142,20 @@ def search(
         raise ApiError(
             400, f"search results are reachable to depth {SEARCH_DEPTH}", code="too_deep"
         )
-    found = search_articles(
-        query=q,
-        source_id=source,
-        tag_slug=tag,
-        since=aware(since),
-        until=aware(until),
-        language=language,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
+    try:
+        found = search_articles(
+            query=q,
+            source_id=source,
+            tag_slug=tag,
+            since=aware(since),
+            until=aware(until),
+            language=language,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+    except ValueError as exc:  # the search engine's own refusal of a query
+        raise ApiError(400, str(exc), code="bad_query") from None
     ids = [a.pk for a in found.articles]
     by_id = {a.pk: a for a in with_panels(Article.objects.filter(pk__in=ids))}
     articles = [by_id[i] for i in ids if i in by_id]

@@ -324,3 +324,44 @@ def test_lists_cost_the_same_queries_for_1_or_30_rows(
     assert large <= 5
     # The last page may look once more, for undated rows: two more queries, whatever its size.
     assert _queries(client, path, raw, limit=100, **extra) <= large + 2
+
+
+def test_comments_read_and_write_through_the_community_service(newsroom: Newsroom, client: Client) -> None:
+    from broadsheet.community.models import Comment
+
+    article = newsroom.articles[0]
+    Comment.objects.create(article=article, author=newsroom.other, text="Seen & noted <ok>", state="approved")
+    Comment.objects.create(article=article, author=newsroom.other, text="held one", state="held")
+    listed = get(client, f"/articles/{article.pk}/comments").json()
+    assert [c["text"] for c in listed["items"]] == ["Seen & noted <ok>"]
+    assert listed["items"][0]["author"] == "other"
+
+    _, raw = api_token_create(user=newsroom.reader, name="c")
+    auth = {"Authorization": f"Bearer {raw}"}
+    url = f"{V1}/articles/{article.pk}/comments"
+    posted = client.post(url, {"text": "A thoughtful reply."}, content_type="application/json", headers=auth)
+    assert posted.status_code == 201, posted.content
+    body = posted.json()
+    assert body["state"] in {"approved", "held"} and body["author"] == "reader"
+    stored = Comment.objects.get(pk=body["id"])
+    assert (stored.author, stored.text) == (newsroom.reader, "A thoughtful reply.")
+    assert_error(client.post(url, {"text": ""}, content_type="application/json", headers=auth), 422)
+    assert_error(client.post(url, {"text": "x"}, content_type="application/json"), 401)
+    gone = client.post(url, {"text": "hi", "parent_id": 2**40}, content_type="application/json", headers=auth)
+    assert_error(gone, 400, "comment_refused")
+
+
+def test_search_pages_with_a_cursor_and_a_depth_cap(newsroom: Newsroom, client: Client) -> None:
+    from broadsheet.search.services import search_index_article
+
+    for article in newsroom.articles:
+        search_index_article(article_id=article.pk)
+    first = get(client, "/search", q="missile", limit=10, sort="new").json()
+    assert len(first["items"]) == 10 and first["next_cursor"] and first["query_tokens"]
+    assert first["items"][0]["hashtags"]  # full cards, like /articles
+    rest = get(client, "/search", q="missile", limit=50, cursor=first["next_cursor"]).json()
+    ids = [i["id"] for i in first["items"] + rest["items"]]
+    assert len(ids) == len(set(ids)) == len(newsroom.articles)
+    from broadsheet.api.cursor import cursor_encode
+
+    assert_error(get(client, "/search", q="missile", cursor=cursor_encode("search", 995)), 400, "too_deep")

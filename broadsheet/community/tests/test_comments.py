@@ -170,6 +170,8 @@ def test_edit_within_the_window(reader_client: Client, article: Article, setting
     comment = Comment.objects.get()
     url = reverse("community:comment_edit", args=[comment.pk])
     assert reader_client.get(url).status_code == 200
+    fragment = reader_client.get(url, **HX).content.decode()
+    assert fragment.startswith(f'<div id="body-{comment.pk}" class="comment-body editing">')
     response = reader_client.post(
         url, {"text": "First, with a typo fixed.", "next": f"/articles/{article.pk}/"}
     )
@@ -357,6 +359,8 @@ def test_reports_hide_a_comment_after_three_readers(
     assert reader_client.post(url, {"reason": "spam"}).status_code == 400  # not your own
     reporters = [signed_in(make_user()) for _ in range(3)]
     assert reporters[0].get(url).status_code == 200
+    fragment = reporters[0].get(url, **HX).content.decode()
+    assert fragment.startswith(f'<form id="report-{comment.pk}"') and "<html" not in fragment
     assert (
         reporters[0].post(url, {"reason": "abuse", "next": f"/articles/{article.pk}/"}).status_code
         == 302
@@ -492,9 +496,15 @@ def test_account_deletion(remove: bool, make_user: Callable[..., User], article:
     assert Comment.objects.filter(author__isnull=True).count() == 2
 
 
-def test_hidden_parent_keeps_its_replies_but_not_its_text(reader: User, make_user: Callable[..., User], article: Article) -> None:
-    top = services.comment_post(user=reader, article=article, text="Reported later, text must vanish.")
-    services.comment_post(user=make_user("bob"), article=article, text="A reply that stays.", parent_id=top.pk)
+def test_hidden_parent_keeps_its_replies_but_not_its_text(
+    reader: User, make_user: Callable[..., User], article: Article
+) -> None:
+    top = services.comment_post(
+        user=reader, article=article, text="Reported later, text must vanish."
+    )
+    services.comment_post(
+        user=make_user("bob"), article=article, text="A reply that stays.", parent_id=top.pk
+    )
     for _ in range(3):
         services.comment_report(user=make_user(), comment=top, reason="abuse")
     Comment.objects.filter(pk=top.pk).update(author=None)  # a deleted account's comment, too

@@ -10,6 +10,7 @@ import pyvips
 
 from broadsheet.core.testing import FixtureRequestHandler, FixtureServer
 from broadsheet.images import services
+from broadsheet.images.selectors import image_hosts_forget
 from broadsheet.images.signing import image_url, signature
 from broadsheet.images.tests import samples
 from broadsheet.ingest.models import Source
@@ -17,6 +18,13 @@ from broadsheet.ingest.models import Source
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("broadsheet.images.tests.urls")]
 BROWSER = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
 SANDBOX = "default-src 'none'; sandbox"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo():
+    image_hosts_forget()
+    yield
+    image_hosts_forget()
 
 
 @pytest.fixture

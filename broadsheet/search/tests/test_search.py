@@ -96,6 +96,24 @@ def test_finished_enrichment_reindexes_and_a_retag_moves_the_article(
     assert titles("tagged") == ["Tagged later"]
 
 
+def test_the_pipelines_store_indexes_after_commit(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from broadsheet.articles.extract import Extracted
+    from broadsheet.articles.services import PageOrigin, article_store
+
+    extracted = Extracted(
+        title="서울시, 새 지하철 노선 발표", byline="", published=T0, lang="ko", lead_image="",
+        text="서울시는 오늘 새로운 지하철 노선을 발표했다.", html="<p>서울시는 오늘</p>",
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        article, created = article_store(
+            origin=PageOrigin(url="https://news.test/a", final_url="https://news.test/a"),
+            extracted=extracted,
+        )
+    assert created
+    assert titles("지하철") == [article.title]
+    assert titles("서울") == [article.title]
+
+
 def test_index_failure_is_logged_and_loses_nothing(
     make: MakeArticle, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

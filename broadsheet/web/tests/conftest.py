@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from broadsheet.web.tests.factories import World, make_world
-
-
-@pytest.fixture(autouse=True)
-def _dev_urls(settings):  # TEMPORARY while other apps' urls are mid-edit; removed before hand-off
-    if os.environ.get("SITE_DEV_URLS"):
-        settings.ROOT_URLCONF = "broadsheet.web.tests._devurls"
 
 
 @pytest.fixture

@@ -196,7 +196,7 @@ def test_story_page_summary_timeline_and_what_changed(client, world):
     page = text_of(client.get(f"/stories/{story.pk}/"))
     assert "5 sources" in page and "Summary" in page
     assert (
-        f'<a class="cite" href="#a{members[0].pk}"' in page
+        f'<a class="cite" href="/articles/{members[0].pk}/"' in page
     )  # [1] links to the first summarised article
     positions = [page.index(f'id="a{a.pk}"') for a in members]
     assert positions == sorted(positions)  # time order
@@ -303,3 +303,54 @@ def test_search_snippets_render_only_marks(client, world, monkeypatch):
     )
     page = text_of(client.get("/search/", {"q": "ferry"}))
     assert "<mark>hit</mark>&lt;img src=x onerror=alert(1)&gt; &amp; more" in page
+
+
+def test_tag_source_story_and_wrapup_pages_offer_their_feeds(client, world):
+    pages = {
+        f"/tags/{world.tags[0].slug}/": f"/feeds/tag/{world.tags[0].slug}.",
+        f"/sources/{world.sources[0].pk}/": f"/feeds/source/{world.sources[0].pk}.",
+        f"/stories/{world.stories[0].pk}/": f"/feeds/story/{world.stories[0].pk}.",
+        "/wrapup/": "/feeds/wrapup/latest.",
+    }
+    for url, feed in pages.items():
+        links = [
+            a
+            for t, a in parse(text_of(client.get(url))).elements
+            if t == "link" and a.get("rel") == "alternate"
+        ]
+        assert {a["type"] for a in links} == {
+            "application/rss+xml",
+            "application/atom+xml",
+            "application/feed+json",
+        }, url
+        assert all(a["href"].startswith(feed) for a in links), url
+
+
+def test_optional_url_gives_nothing_for_a_part_not_installed():
+    from broadsheet.web.templatetags.broadsheet_web import optional_url
+
+    assert optional_url("api:feed", kind="tag", key="x", fmt="rss") == "/feeds/tag/x.rss"
+    assert optional_url("nowhere:feed", kind="tag") == ""
+
+
+def test_header_offers_sign_in_and_sign_out(client, db, django_user_model):
+    page = text_of(client.get("/wrapup/"))
+    assert 'href="/accounts/login/?next=/wrapup/"' in page and "Sign up" in page
+    user = django_user_model.objects.create_user(username="reader", password="pw-long-enough-123")
+    client.force_login(user)
+    page = text_of(client.get("/wrapup/"))
+    assert 'action="/accounts/logout/" method="post"' in page and "reader" in page
+
+
+def test_big_tag_plan_lists_the_same_articles_as_the_small_tag_plan(world):
+    from broadsheet.enrich.models import Tag
+    from broadsheet.web import selectors
+
+    tag = world.tags[2]
+    Tag.objects.filter(pk=tag.pk).update(article_count=1)
+    tag.refresh_from_db()
+    small = [a.pk for a in selectors.articles_for_tag(tag=tag, offset=3, limit=10)]
+    Tag.objects.filter(pk=tag.pk).update(article_count=selectors.BIG_TAG)
+    tag.refresh_from_db()
+    big = [a.pk for a in selectors.articles_for_tag(tag=tag, offset=3, limit=10)]
+    assert small == big and len(big) == 11

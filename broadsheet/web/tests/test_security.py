@@ -121,6 +121,7 @@ def test_xss_vectors_never_reach_a_page_unescaped(client, db):
             f"/articles/{articles[n].pk}/ask/", {"q": vector}, HTTP_HX_REQUEST="true"
         )
         assert problems(answer.content.decode()) == [], vector
+        assert answer.status_code == 200, vector
 
 
 def test_the_problem_finder_finds_problems():
