@@ -91,6 +91,27 @@ def body_too_large(request: HttpRequest) -> bool:
     return length > limit
 
 
+def has_nul(request: HttpRequest) -> bool:
+    """has_nul says whether the path or a query or form value holds NUL (PostgreSQL text cannot)."""
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in k or any("\x00" in v for v in request.GET.getlist(k)) for k in request.GET):
+        return True
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        request.body  # noqa: B018 - read (size-capped) first, so a view may still read it raw
+        return any(
+            "\x00" in k or any("\x00" in v for v in request.POST.getlist(k)) for k in request.POST
+        )
+    return False
+
+
+def nul_response() -> JsonResponse:
+    return error_response(400, "parameters must not contain NUL characters")
+
+
 def too_large_response() -> JsonResponse:
     limit = int(settings.BROADSHEET["BROADSHEET_API_MAX_BODY"])
     return error_response(413, f"request body over {limit} bytes", details={"max_bytes": limit})
@@ -103,6 +124,8 @@ def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if body_too_large(request):
             return too_large_response()
+        if has_nul(request):
+            return nul_response()
         try:
             response = view(request, *args, **kwargs)
         except ApiError as exc:

@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from broadsheet.accounts.models import User
-from broadsheet.api.errors import body_too_large, error_response, too_large_response
+from broadsheet.api.errors import (
+    body_too_large,
+    error_response,
+    has_nul,
+    nul_response,
+    too_large_response,
+)
 from broadsheet.api.readerauth import fever_user, reader_rate_limit
 from broadsheet.api.readerdata import (
     group_id,
@@ -65,6 +71,8 @@ def endpoint(request: HttpRequest) -> HttpResponse:
         return too_large_response()
     if request.method not in ("GET", "POST"):
         return error_response(405, "use POST", headers={"Allow": "GET, POST"})
+    if has_nul(request):
+        return nul_response()
     params = request.GET.copy()
     if request.method == "POST":
         params.update(request.POST)

@@ -18,8 +18,13 @@ from broadsheet.enrich.models import ArticleTag, Enrichment, Story
 
 M = TypeVar("M", bound=Model)
 
-# Big columns a list never shows.
-LIST_DEFERRED = ("body_html", "text", "enrichment__vector", "enrichment__keyphrases")
+# What a list shows of an article, its source and its enrichment (not the big columns).
+LIST_FIELDS = (
+    "id", "title", "url", "published_at", "fetched_at", "updated_at", "language", "summary",
+    "lead_image", "word_count", "byline", "source__id", "source__name", "source__host",
+    "source__homepage", "enrichment__article", "enrichment__key_points", "enrichment__story",
+    "enrichment__duplicate_of",
+)  # fmt: skip
 
 
 @dataclass
@@ -30,16 +35,45 @@ class Page(Generic[M]):
     next_cursor: str | None
 
 
-def with_panels(qs: QuerySet[Article], *, full: bool = False) -> QuerySet[Article]:
-    """with_panels adds what an article card shows (source, enrichment, ranked hashtags) in two queries."""
-    qs = qs.select_related("source", "enrichment").prefetch_related(
-        Prefetch(
-            "article_tags",
-            queryset=ArticleTag.objects.select_related("tag").order_by("rank"),
-            to_attr="ranked_tags",
+def with_panels(qs: QuerySet[Article], *, full: bool = False, tags: bool = True) -> QuerySet[Article]:
+    """with_panels adds what an article card shows (source, enrichment, ranked hashtags) in two queries.
+
+    tags=False leaves the hashtags to `tags_attach` on the fetched rows (tuples, no model objects:
+    the cheaper path for hot lists).
+    """
+    qs = qs.select_related("source", "enrichment")
+    if tags:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "article_tags",
+                queryset=ArticleTag.objects.select_related("tag").order_by("rank"),
+                to_attr="ranked_tags",
+            )
         )
+    return qs if full else qs.only(*LIST_FIELDS)
+
+
+@dataclass(frozen=True)
+class TagRef:
+    slug: str
+    name: str
+
+
+def tags_attach(articles: list[Article]) -> list[Article]:
+    """tags_attach loads the ranked hashtags of many articles in one query of plain tuples."""
+    if not articles:
+        return articles
+    refs: dict[int, list[TagRef]] = {a.pk: [] for a in articles}
+    rows = (
+        ArticleTag.objects.filter(article_id__in=list(refs))
+        .order_by("article_id", "rank", "id")
+        .values_list("article_id", "tag__slug", "tag__name")
     )
-    return qs if full else qs.defer(*LIST_DEFERRED)
+    for article_id, slug, name in rows:
+        refs[article_id].append(TagRef(slug, name))
+    for article in articles:
+        article.ranked_tags = refs[article.pk]  # type: ignore[attr-defined]
+    return articles
 
 
 def articles_filtered(
@@ -104,8 +138,10 @@ def keyset_page(
 
 def articles_page(*, cursor: str | None, limit: int, **filters: Any) -> Page[Article]:
     """articles_page returns one page of articles, newest first, with their panels."""
-    qs = with_panels(articles_filtered(**filters))
-    return keyset_page(qs, kind="articles", field="published_at", cursor=cursor, limit=limit)
+    qs = with_panels(articles_filtered(**filters), tags=False)
+    page = keyset_page(qs, kind="articles", field="published_at", cursor=cursor, limit=limit)
+    tags_attach(page.items)
+    return page
 
 
 def stories_page(*, cursor: str | None, limit: int) -> Page[Story]:

@@ -39,6 +39,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        # A source's page, newest first: without it SQLite sorts every article of the source
+        # (5 s for a 92k-article source in 1M).
+        indexes = [
+            models.Index(fields=["source", "published_at", "id"], name="article_source_date_idx")
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -81,7 +81,7 @@ _INSULT = re.compile(
 )
 # Mild swearing is emphasis, not abuse ("damn good piece", "bloody hell"): scored without it too.
 _MILD_SWEAR = re.compile(r"\b(?:damn(?:ed)?|hell|bloody)\b", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 # A link next to a sales verb in a short comment is an advertisement.
 _PITCH = re.compile(
     r"\b(?:buy|try|visit|download|join|order|shop|sign up|register|book now|guaranteed|discount|deals?|offer)\b",

@@ -24,7 +24,8 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _SCHEME_URL = re.compile(r"""https?://[^\s<>"'`]+""", re.IGNORECASE)
 _LINKLIKE = re.compile(
     r"""(?:https?://|www\.)[^\s<>"'`]+"""
-    r"""|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|io|co|xyz|top|shop|store|online|site|ru|cn|ly|me|us|uk|de|click|link|live|app)\b(?:/[^\s<>"'`]*)?""",
+    # Bounded label lengths and counts: "a.a.a.…" must cost linear time, not quadratic.
+    r"""|\b(?:[a-z0-9-]{1,63}\.){1,8}(?:com|net|org|info|biz|io|co|xyz|top|shop|store|online|site|ru|cn|ly|me|us|uk|de|click|link|live|app)\b(?:/[^\s<>"'`]*)?""",
     re.IGNORECASE,
 )
 _TRAILING_PUNCT = ".,;:!?'\""
@@ -58,15 +59,18 @@ def links_count(text: str) -> int:
 
 def _split_url(url: str) -> tuple[str, str]:
     """_split_url trims trailing punctuation (and an unbalanced closing bracket) off a matched URL."""
-    tail = ""
-    while url:
-        last = url[-1]
-        if last in _TRAILING_PUNCT or (last == ")" and url.count("(") < url.count(")")):
-            tail = last + tail
-            url = url[:-1]
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in _TRAILING_PUNCT:
+            end -= 1
+        elif last == ")" and opened < closed:
+            closed -= 1
+            end -= 1
         else:
             break
-    return url, tail
+    return url[:end], url[end:]
 
 
 def _display(url: str, limit: int = 70) -> str:

@@ -36,6 +36,10 @@ WINDOW_HOURS = 72.0  # a story with no article for this long takes no more
 TITLE_WEIGHT = 2.0
 NAME_WEIGHT = 5.0
 PHRASE_WEIGHT = 2.0
+NUMBER_WEIGHT = 10.0  # figures (tolls, magnitudes, scores, dates) tell two events of one kind apart
+LEAD_DECAY = 3.0  # sentence n of a text weighs 1 / (1 + n / LEAD_DECAY): news says what happened first
+JOIN_COHESION = 0.0  # an article joins only a story it is at least this share as close to as its members are to each other
+MERGE_COHESION = 0.0
 YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
 HEAD_CHARS = 400  # the opening of a text that is searched for a year
 MAX_TOKENS = 2_000  # words of one sentence used; bounds the cost of huge pages
@@ -68,6 +72,19 @@ class Story:
     years: set[str] = field(default_factory=set)
     short: int = 0  # how many of its articles are short
     vectors: int = 0  # how many of its articles brought a sentence vector
+    _cohesion: float | None = field(default=None, repr=False, compare=False)
+
+    def cohesion(self) -> float:
+        """cohesion is the mean cosine between two of the story's articles (0 below two articles).
+
+        The summed vector holds it: |sum|^2 = size + 2 * (sum of pairwise cosines).
+        """
+        if self.size < 2:
+            return 0.0
+        if self._cohesion is None:
+            square = sum(w * w for w in self.terms.values())
+            self._cohesion = max(0.0, (square - self.size) / (self.size * (self.size - 1)))
+        return self._cohesion
 
     def absorb(
         self,
@@ -87,6 +104,7 @@ class Story:
             self.vector = vector.copy() if self.vector is None else self.vector + vector
             self.vectors += vectors
         self.years |= years
+        self._cohesion = None
         self.size += size
         self.short += short
 
@@ -142,7 +160,8 @@ def term_counts(title: str, text: str) -> dict[str, float]:
     """term_counts returns weighted term counts: content words, names and numbers, title boosted."""
     counts: defaultdict[str, float] = defaultdict(float)
     for part, weight in ((title, TITLE_WEIGHT), (text, 1.0)):
-        for sentence in sentences(part)[:MAX_SENTENCES] if part else ():
+        for n, sentence in enumerate(sentences(part)[:MAX_SENTENCES] if part else ()):
+            weight_n = weight / (1.0 + n / LEAD_DECAY) if LEAD_DECAY else weight
             toks = tokens(sentence)[:MAX_TOKENS]
             run: list[str] = []
             for i, tok in enumerate(toks):
@@ -158,13 +177,14 @@ def term_counts(title: str, text: str) -> dict[str, float]:
                     run.append(low)
                 else:
                     if len(run) > 1:
-                        counts["_".join(run)] += weight * PHRASE_WEIGHT
+                        counts["_".join(run)] += weight_n * PHRASE_WEIGHT
                     run = []
                 if low in _STOP or (len(low) < 2 and low.isascii()):
                     continue
-                counts[low] += weight * (NAME_WEIGHT if name else 1.0)
+                boost = (NUMBER_WEIGHT if tok[0].isdigit() else NAME_WEIGHT) if name else 1.0
+                counts[low] += weight_n * boost
             if len(run) > 1:
-                counts["_".join(run)] += weight * PHRASE_WEIGHT
+                counts["_".join(run)] += weight_n * PHRASE_WEIGHT
     return dict(counts)
 
 
@@ -179,12 +199,16 @@ class OnlineStoryClusterer:
         window_hours: float = WINDOW_HOURS,
         vector_weight: float = VECTOR_WEIGHT,
         year_penalty: float = YEAR_PENALTY,
+        join_cohesion: float = JOIN_COHESION,
+        merge_cohesion: float = MERGE_COHESION,
     ) -> None:
         self.threshold = threshold
         self.merge = merge
         self.window = window_hours * 3600.0
         self.vector_weight = vector_weight
         self.year_penalty = year_penalty
+        self.join_cohesion = join_cohesion
+        self.merge_cohesion = merge_cohesion
         self.df: Counter[str] = Counter()
         self.docs = 0
         self.stories: dict[str, Story] = {}
@@ -241,6 +265,8 @@ class OnlineStoryClusterer:
         best, best_sim = None, 0.0
         for story in self._candidates(terms, unit is not None, when):
             sim = self._link(terms, unit, years, 1, short, 1, story)
+            if sim < self.join_cohesion * story.cohesion():
+                continue
             if sim > best_sim:
                 best, best_sim = story, sim
         if best is None or best_sim < self.threshold:
@@ -374,6 +400,8 @@ class OnlineStoryClusterer:
                     story.vectors,
                     other,
                 )
+                if sim < self.merge_cohesion * min(story.cohesion(), other.cohesion()):
+                    continue
                 if sim >= best_sim:
                     best, best_sim = other, sim
             if best is None:
@@ -479,7 +507,7 @@ def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict
     Short articles without a "vector" are embedded with `embed.embed_texts` when its model is
     installed (option embed=False turns that off); without it they are clustered on words alone.
     """
-    tunable = ("threshold", "merge", "window_hours", "vector_weight", "year_penalty")
+    tunable = ("threshold", "merge", "window_hours", "vector_weight", "year_penalty", "join_cohesion", "merge_cohesion")
     clusterer = OnlineStoryClusterer(**{k: options[k] for k in tunable if k in options})
     embedder = _embedder() if options.get("embed", True) else None
     ids: list[str] = []

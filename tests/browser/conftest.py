@@ -26,7 +26,7 @@ from broadsheet.core.testing import FixtureServer
 from tests.browser.world import World, png, world_build
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -43,8 +43,8 @@ CHROMIUM_ARGS = [
     "--proxy-server=127.0.0.1:9",
     "--font-render-hinting=none",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-MOBILE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+MOBILE: ViewportSize = {"width": 390, "height": 844}
 
 # Records what happens in a page: CSP violations arrive through a binding, as they happen.
 WATCH_JS = """
@@ -199,7 +199,8 @@ def tabs(chromium: Browser, site: str) -> Iterator[TabFactory]:
             timezone_id="UTC",
         )
         opened.append(context)
-        context.set_default_timeout(10_000)
+        # Generous: a loaded 2-core machine can take seconds for a first page (and its images).
+        context.set_default_timeout(30_000)
         page = context.new_page()
         tab = Tab(page=page, context=context, site=site)
         watch(tab)

@@ -16,7 +16,12 @@ def test_article_page_shows_everything_with_no_console_or_csp_errors(
     tabs: TabFactory, world: World
 ) -> None:
     tab = tabs()
-    page = tab.goto(article_path(world.article.pk))
+    response = tab.page.goto(tab.site + article_path(world.article.pk))
+    assert response is not None and response.status == 200
+    # The policy the page is held to: no inline or foreign script (so violations would show).
+    policy = response.headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy, policy
+    page = tab.page
     a = world.article
 
     assert text(page.locator("h1").first) == a.title
@@ -114,16 +119,13 @@ def test_story_page_has_timeline_summary_and_perspectives(tabs: TabFactory, worl
     main = page.locator("main")
     assert world.story.title in text(page.locator("h1"))
     # Timeline: every outlet's article, oldest first.
-    ordered = sorted(world.story_articles, key=lambda a: a.published_at)
-    positions = [
-        main.evaluate(
-            "(m, href) => [...m.querySelectorAll('a')].findIndex((a) => a.getAttribute('href') === href)",
-            article_path(a.pk),
-        )
-        for a in ordered
-    ]
-    assert all(p >= 0 for p in positions), positions
-    assert positions == sorted(positions), "timeline is not in time order"
+    ordered = sorted(world.story_articles, key=lambda a: a.published_at or a.fetched_at)
+    timeline = page.get_by_role("region", name="Timeline")
+    hrefs = timeline.get_by_role("link").evaluate_all(
+        "(links) => links.map((a) => a.getAttribute('href'))"
+    )
+    listed = [h for h in hrefs if h.startswith("/articles/")]
+    assert listed == [article_path(a.pk) for a in ordered], hrefs
     # Cross-source summary with citations, and one perspective per outlet.
     for sentence, _cites in world.story.summary:
         assert main.get_by_text(str(sentence)[:60]).count() >= 1
@@ -140,4 +142,29 @@ def test_home_lists_the_story_and_latest_articles(tabs: TabFactory, world: World
     assert main.locator(f'a[href="/stories/{world.story.pk}/"]').count() >= 1
     for a in [world.korean, *world.others]:
         assert main.locator(f'a[href="{article_path(a.pk)}"]').count() >= 1, a.title
+    tab.assert_clean()
+
+
+def test_korean_interface_from_the_browser_language_and_the_switcher(
+    tabs: TabFactory, world: World
+) -> None:
+    # A Korean browser gets the Korean interface.
+    tab = tabs(locale="ko-KR")
+    page = tab.goto("/")
+    assert page.evaluate("() => document.documentElement.lang") == "ko"
+    assert text(page.locator("a[href='#main']")) == "본문으로 건너뛰기"
+    tab.assert_clean()
+
+    # An English browser switches with the footer's language form, and the choice sticks.
+    tab = tabs(locale="en-US")
+    page = tab.goto(f"/articles/{world.article.pk}/")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.locator("#lang-select").select_option("ko")
+    with page.expect_navigation():
+        page.locator("form.lang").get_by_role("button").click()
+    assert page.url.endswith(f"/articles/{world.article.pk}/")
+    assert page.evaluate("() => document.documentElement.lang") == "ko"
+    assert page.get_by_role("button", name="검색").count() >= 1
+    page = tab.goto("/")
+    assert page.evaluate("() => document.documentElement.lang") == "ko"
     tab.assert_clean()

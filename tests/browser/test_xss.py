@@ -223,7 +223,12 @@ def test_every_vector_is_caught_when_rendered_raw(chromium: Any) -> None:
     context.expose_binding("__xss", lambda source, n=None: hits.append(str(n)))
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     missed = []
     for n, vector in enumerate(vectors(), start=1):
         hits.clear()

@@ -51,6 +51,8 @@ def feed(request: HttpRequest, kind: str, key: str, fmt: str) -> HttpResponse:
         )
         limited["Retry-After"] = str(exc.retry_after)
         return limited
+    if "\x00" in key:
+        return HttpResponseNotFound("no such feed", content_type="text/plain; charset=utf-8")
     try:
         doc = feed_build(kind=kind, key=key, absolute=request.build_absolute_uri)
     except FeedNotFound:

@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from broadsheet.accounts.models import User
-from broadsheet.api.errors import body_too_large, error_response, too_large_response
+from broadsheet.api.errors import (
+    body_too_large,
+    error_response,
+    has_nul,
+    nul_response,
+    too_large_response,
+)
 from broadsheet.api.greader import streams
 from broadsheet.api.greader.items import item_json, items_for
 from broadsheet.api.readerauth import (
@@ -54,6 +60,8 @@ def _guard(view: View, *, auth: bool) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if body_too_large(request):
             return too_large_response()
+        if has_nul(request):
+            return nul_response()
         try:
             if not auth:
                 return view(request, *args, **kwargs)

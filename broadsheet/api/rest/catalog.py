@@ -128,7 +128,9 @@ def search(
     language: str | None = Query(None, min_length=1, max_length=16),
     since: datetime | None = Query(None),
     until: datetime | None = Query(None),
-    sort: str = Query("relevance", pattern="^(relevance|new)$", description="relevance, or new (newest first)"),
+    sort: str = Query(
+        "relevance", pattern="^(relevance|new)$", description="relevance, or new (newest first)"
+    ),
     cursor: str | None = Query(None, max_length=300),
     limit: int = Query(20, ge=1, le=SEARCH_PAGE_MAX, description="Page size, at most 50"),
 ) -> dict[str, Any]:

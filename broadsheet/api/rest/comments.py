@@ -76,7 +76,9 @@ def comment_create(
     return Status(201, comment_out(comment))
 
 
-def community_post(community: Any, *, user: Any, article: Article, payload: CommentIn, ip: str) -> Any:
+def community_post(
+    community: Any, *, user: Any, article: Article, payload: CommentIn, ip: str
+) -> Any:
     """community_post hands a comment to the community service and maps its refusals to 4xx."""
     try:
         return community.comment_post(

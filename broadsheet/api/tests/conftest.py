@@ -19,7 +19,7 @@ from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Sto
 from broadsheet.ingest.models import Feed, Source
 
 BASE = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-NASTY = 'Fish & chips <b>bold</b> "quoted" 🐟 북한 미사일 \x00\x07\x1b end'
+NASTY = 'Fish & chips <b>bold</b> "quoted" 🐟 북한 미사일 \x01\x07\x1b end'
 
 
 @dataclass

@@ -174,7 +174,7 @@ def test_streams_contents_and_state_sync(newsroom: Newsroom, reader_app: GReader
         and "user/-/label/미사일" in item["categories"]
     )
     assert item["origin"]["streamId"] == f"feed/{target.source_id}"
-    assert item["title"] == 'Fish & chips <b>bold</b> "quoted" 🐟 북한 미사일 \x00\x07\x1b end'
+    assert item["title"] == 'Fish & chips <b>bold</b> "quoted" 🐟 북한 미사일 \x01\x07\x1b end'
     assert READ not in item["categories"]
 
     # Read and starred in the app → the site's rows.
@@ -252,3 +252,16 @@ def test_login_failures_are_rate_limited(newsroom: Newsroom, client: Any) -> Non
         for i in range(12)
     ]
     assert statuses[:10] == [401] * 10 and statuses[-1] == 429
+
+
+def test_nul_in_reader_parameters_is_400(newsroom: Newsroom, client: Any) -> None:
+    from broadsheet.api.readerauth import greader_auth_token
+
+    auth = {"Authorization": f"GoogleLogin auth={greader_auth_token(user=newsroom.reader)}"}
+    response = client.get(
+        "/api/greader/reader/api/0/stream/items/ids", {"s": "feed/a\x00b"}, headers=auth
+    )
+    assert response.status_code == 400
+    fever = client.post("/api/fever/?api&items", {"api_key": "a\x00"})
+    assert fever.status_code == 400
+    assert client.get("/feeds/tag/a%00b.rss").status_code == 404

@@ -326,11 +326,15 @@ def test_lists_cost_the_same_queries_for_1_or_30_rows(
     assert _queries(client, path, raw, limit=100, **extra) <= large + 2
 
 
-def test_comments_read_and_write_through_the_community_service(newsroom: Newsroom, client: Client) -> None:
+def test_comments_read_and_write_through_the_community_service(
+    newsroom: Newsroom, client: Client
+) -> None:
     from broadsheet.community.models import Comment
 
     article = newsroom.articles[0]
-    Comment.objects.create(article=article, author=newsroom.other, text="Seen & noted <ok>", state="approved")
+    Comment.objects.create(
+        article=article, author=newsroom.other, text="Seen & noted <ok>", state="approved"
+    )
     Comment.objects.create(article=article, author=newsroom.other, text="held one", state="held")
     listed = get(client, f"/articles/{article.pk}/comments").json()
     assert [c["text"] for c in listed["items"]] == ["Seen & noted <ok>"]
@@ -339,7 +343,9 @@ def test_comments_read_and_write_through_the_community_service(newsroom: Newsroo
     _, raw = api_token_create(user=newsroom.reader, name="c")
     auth = {"Authorization": f"Bearer {raw}"}
     url = f"{V1}/articles/{article.pk}/comments"
-    posted = client.post(url, {"text": "A thoughtful reply."}, content_type="application/json", headers=auth)
+    posted = client.post(
+        url, {"text": "A thoughtful reply."}, content_type="application/json", headers=auth
+    )
     assert posted.status_code == 201, posted.content
     body = posted.json()
     assert body["state"] in {"approved", "held"} and body["author"] == "reader"
@@ -347,7 +353,9 @@ def test_comments_read_and_write_through_the_community_service(newsroom: Newsroo
     assert (stored.author, stored.text) == (newsroom.reader, "A thoughtful reply.")
     assert_error(client.post(url, {"text": ""}, content_type="application/json", headers=auth), 422)
     assert_error(client.post(url, {"text": "x"}, content_type="application/json"), 401)
-    gone = client.post(url, {"text": "hi", "parent_id": 2**40}, content_type="application/json", headers=auth)
+    gone = client.post(
+        url, {"text": "hi", "parent_id": 2**40}, content_type="application/json", headers=auth
+    )
     assert_error(gone, 400, "comment_refused")
 
 
@@ -364,4 +372,14 @@ def test_search_pages_with_a_cursor_and_a_depth_cap(newsroom: Newsroom, client: 
     assert len(ids) == len(set(ids)) == len(newsroom.articles)
     from broadsheet.api.cursor import cursor_encode
 
-    assert_error(get(client, "/search", q="missile", cursor=cursor_encode("search", 995)), 400, "too_deep")
+    assert_error(
+        get(client, "/search", q="missile", cursor=cursor_encode("search", 995)), 400, "too_deep"
+    )
+
+
+@pytest.mark.parametrize("path", ["/articles?tag=a%00b", "/tags/a%00b", "/search?q=%00"])
+def test_nul_characters_are_refused_before_any_query(
+    newsroom: Newsroom, client: Client, path: str
+) -> None:
+    # PostgreSQL text cannot hold NUL: without this check the query would fail there with a 500.
+    assert_error(client.get(V1 + path), 400)
