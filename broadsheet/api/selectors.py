@@ -35,7 +35,9 @@ class Page(Generic[M]):
     next_cursor: str | None
 
 
-def with_panels(qs: QuerySet[Article], *, full: bool = False, tags: bool = True) -> QuerySet[Article]:
+def with_panels(
+    qs: QuerySet[Article], *, full: bool = False, tags: bool = True
+) -> QuerySet[Article]:
     """with_panels adds what an article card shows (source, enrichment, ranked hashtags) in two queries.
 
     tags=False leaves the hashtags to `tags_attach` on the fetched rows (tuples, no model objects:
@@ -185,11 +187,12 @@ def api_token_lookup(*, raw: str) -> ApiToken | None:
 
 
 def tags_of(article: Article) -> list[Any]:
-    """tags_of returns an article's ranked hashtags (prefetched by with_panels, else queried)."""
+    """tags_of returns an article's ranked hashtags (each with .slug and .name), loaded once."""
     ranked = getattr(article, "ranked_tags", None)
     if ranked is None:
-        ranked = list(article.article_tags.select_related("tag").order_by("rank"))
-    return [link.tag for link in ranked]
+        tags_attach([article])
+        ranked = article.ranked_tags  # type: ignore[attr-defined]
+    return [link.tag if isinstance(link, ArticleTag) else link for link in ranked]
 
 
 def enrichment_of(article: Article) -> Enrichment | None:

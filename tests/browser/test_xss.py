@@ -19,10 +19,11 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from broadsheet.enrich.models import ArticleTag, Enrichment, Story, Tag
-from broadsheet.ingest.models import Feed, Source
+from broadsheet.articles.models import Article
+from broadsheet.enrich.models import Story
+from broadsheet.web.tests.factories import make_feed, make_source, make_tag
 from tests.browser.conftest import Tab, TabFactory, text
-from tests.browser.world import World, article_make, search_index
+from tests.browser.world import World, article_make
 
 VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.txt"
 
@@ -91,22 +92,25 @@ def plant(hostile: list[str], *, image_base: str) -> Planted:
     planted = Planted()
     now = timezone.now()
     for n, vector in enumerate(hostile, start=1):
-        source = Source.objects.create(
-            name=vector[:200],
-            host=f"x{n}.example",
-            homepage=vector if n % 2 else f"javascript:__xss({n})",
-        )
-        Feed.objects.create(
+        source = make_source(name=vector[:200], host=f"x{n}.example")
+        # A homepage comes from a feed's or an OPML file's link: hostile too.
+        source.homepage = vector if n % 2 else f"javascript:__xss({n})"
+        source.save(update_fields=["homepage"])
+        make_feed(
             source=source,
-            url=f"https://x{n}.example/feed",
-            host=source.host,
             title=vector[:500],
-            site_url=f"https://x{n}.example/",
             last_checked_at=now,
             last_error_at=now,
             last_error_kind="parse",
             last_error=vector,
             consecutive_failures=1,
+        )
+        story = Story.objects.create(
+            title=vector[:1000],
+            last_published_at=now,
+            article_count=1,
+            source_count=2,
+            summary=[[vector, [1]], [f"{vector} again [1]", [1]]],
         )
         article = article_make(
             source=source,
@@ -115,36 +119,20 @@ def plant(hostile: list[str], *, image_base: str) -> Planted:
             hours_ago=n / 10,
             body_html=f"<p>Body of hostile article {n}.</p>{vector}<p>{vector}</p>",
             lead_image=vector if n % 2 else f"{image_base}/lead.png?{vector}",
-            slug=f"x{n}",
-        )
-        article.summary = vector
-        article.save(update_fields=["summary"])
-        tag = Tag.objects.create(slug=f"xss-{n}", name=vector[:120], article_count=1)
-        ArticleTag.objects.create(article=article, tag=tag)
-        story = Story.objects.create(
-            title=vector[:1000],
-            lead_article=article,
-            first_published_at=article.published_at,
-            last_published_at=article.published_at,
-            article_count=1,
-            source_count=2,
-            summary=[[vector, [1]], [f"{vector} again [1]", [1]]],
-        )
-        Enrichment.objects.create(
-            article=article,
-            state=Enrichment.State.DONE,
-            enriched_at=now,
-            key_points=[vector, f"Point {n} [1]"],
-            keyphrases=[vector],
+            tags=(make_tag(vector[:120], slug=f"xss-{n}"),),
             story=story,
+            points=[vector, f"Point {n} [1]"],
             what_changed=[vector],
         )
+        Article.objects.filter(pk=article.pk).update(summary=vector)
+        Story.objects.filter(pk=story.pk).update(
+            lead_article=article, first_published_at=article.published_at
+        )
         planted.articles.append(article.pk)
-        planted.tags.append(tag.slug)
+        planted.tags.append(f"xss-{n}")
         planted.sources.append(source.pk)
         planted.stories.append(story.pk)
     planted.comments = plant_comments(hostile, article_ids=planted.articles)
-    search_index(planted.articles)
     return planted
 
 

@@ -8,7 +8,6 @@ relative times read the same on every run.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -18,10 +17,17 @@ from django.utils import timezone
 
 from broadsheet.articles.models import Article
 from broadsheet.articles.sanitize import html_to_text, sanitize_html
-from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story, Tag
+from broadsheet.enrich.models import Enrichment, Story, Tag
 from broadsheet.enrich.services import story_refresh
 from broadsheet.enrich.summarize import key_points
 from broadsheet.ingest.models import Feed, Source
+from broadsheet.web.tests.factories import (
+    link_related,
+    make_article,
+    make_feed,
+    make_source,
+    make_tag,
+)
 
 STORY = [
     (
@@ -172,39 +178,31 @@ def article_make(
     body_html: str,
     language: str = "en",
     lead_image: str = "",
-    slug: str = "",
+    tags: tuple[Tag, ...] = (),
+    story: Story | None = None,
+    points: list[str] | None = None,
+    what_changed: list[str] | None = None,
 ) -> Article:
-    """article_make stores one article the way the pipeline would: sanitized body, plain text, hash."""
-    url = f"https://{source.host}/news/{slug or hashlib.sha1(title.encode()).hexdigest()[:12]}"
-    body = sanitize_html(body_html, base_url=url)
+    """article_make stores an article through the site's factory, as the pipeline would have: body
+    through the real sanitizer, text from it, key points from the real summarizer (unless given)."""
+    body = sanitize_html(body_html, base_url=f"https://{source.host}/news/")
     text = html_to_text(body)
-    published = timezone.now() - timedelta(hours=hours_ago)
-    return Article.objects.create(
+    paragraphs = tuple(text.split("\n\n"))
+    return make_article(
         source=source,
-        url=url,
-        canonical_url=url,
         title=title,
-        byline=byline,
-        published_at=published,
-        fetched_at=published + timedelta(minutes=3),
+        paragraphs=paragraphs,
+        published_at=timezone.now() - timedelta(hours=hours_ago),
+        tags=tags,
+        key_points=points if points is not None else key_points(text, title=title, n=3),
+        story=story,
+        what_changed=what_changed,
         language=language,
-        body_html=body,
-        text=text,
-        summary=text.split("\n\n")[0],  # a feed's summary: the first paragraph
         lead_image=lead_image,
-        word_count=len(text.split()),
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        body_html=body,
+        summary=paragraphs[0],  # a feed's summary: the first paragraph
+        byline=byline,
     )
-
-
-def search_index(article_ids: list[int]) -> None:
-    """search_index puts articles in the search index the way the pipeline does after storing them."""
-    try:
-        from broadsheet.search.services import search_index_article
-    except ImportError:  # search not installed
-        return
-    for article_id in article_ids:
-        search_index_article(article_id=article_id)
 
 
 COMMENTS = [
@@ -239,51 +237,35 @@ def comments_add(article: Article) -> None:
         first = first or row
 
 
-def tag_article(article: Article, tags: list[Tag]) -> None:
-    """tag_article gives an article its hashtags in rank order and keeps the tag counters right."""
-    for rank, tag in enumerate(tags):
-        ArticleTag.objects.create(article=article, tag=tag, rank=rank, score=1.0 - rank / 10)
-        Tag.objects.filter(pk=tag.pk).update(article_count=tag.article_count + 1)
-        tag.article_count += 1
-
-
 def world_build(*, image_base: str = "") -> World:
     """world_build stores the whole newsroom; image_base is a loopback URL serving /lead.png."""
+    now = timezone.now()
     sources: dict[str, Source] = {}
+    feeds: dict[str, Feed] = {}
     for name, host, *_ in STORY:
-        sources[name] = Source.objects.create(
-            name=name, host=host, homepage=f"https://{host}/", image_hosts=["127.0.0.1"]
-        )
-    feeds = {
-        name: Feed.objects.create(
-            source=src,
-            url=f"https://{src.host}/rss.xml",
-            host=src.host,
+        sources[name] = make_source(name=name, host=host)
+        # Lead images come from the loopback publisher: the resizer fetches only known hosts.
+        Source.objects.filter(pk=sources[name].pk).update(image_hosts=["127.0.0.1"])
+        feeds[name] = make_feed(
+            source=sources[name],
             title=f"{name} — top news",
-            last_success_at=timezone.now() - timedelta(minutes=12),
-            last_checked_at=timezone.now() - timedelta(minutes=12),
+            last_success_at=now - timedelta(minutes=12),
+            last_checked_at=now - timedelta(minutes=12),
             last_status=200,
             entry_count=30,
         )
-        for name, src in sources.items()
-    }
-    feed_failing = Feed.objects.create(
-        url="https://gone.example/feed",
-        host="gone.example",
+    feed_failing = make_feed(
+        source=make_source(name="Gone Gazette", host="gone.example"),
         title="Gone Gazette",
-        last_checked_at=timezone.now() - timedelta(minutes=30),
-        last_error_at=timezone.now() - timedelta(minutes=30),
+        last_checked_at=now - timedelta(minutes=30),
+        last_error_at=now - timedelta(minutes=30),
         last_status=404,
         last_error_kind="http_status",
         last_error="HTTP 404 Not Found",
         consecutive_failures=4,
     )
-    tags = {
-        slug: Tag.objects.create(slug=slug, name=name, kind=kind) for slug, name, kind in STORY_TAGS
-    }
-    tags.update(
-        {slug: Tag.objects.create(slug=slug, name=n, kind=k) for slug, (n, k) in OTHER_TAGS.items()}
-    )
+    tags = {slug: make_tag(name, slug=slug, kind=kind) for slug, name, kind in STORY_TAGS}
+    tags.update({slug: make_tag(n, slug=slug, kind=k) for slug, (n, k) in OTHER_TAGS.items()})
     lead_image = f"{image_base}/lead.png" if image_base else ""
 
     story = Story.objects.create()
@@ -296,20 +278,13 @@ def world_build(*, image_base: str = "") -> World:
             hours_ago=hours,
             body_html=_paragraphs(sentences),
             lead_image=lead_image,
-            slug=f"story-{seq}",
-        )
-        article.feed = feeds[name]
-        article.save(update_fields=["feed"])
-        Enrichment.objects.create(
-            article=article,
-            state=Enrichment.State.DONE,
-            enriched_at=timezone.now(),
-            seq=seq,
-            key_points=key_points(article.text, title=article.title, n=3),
+            tags=tuple(list(tags.values())[: 3 if seq == 1 else 2]),
             story=story,
         )
-        tag_article(article, list(tags.values())[: 3 if seq == 1 else 2])
+        Article.objects.filter(pk=article.pk).update(feed=feeds[name])
+        Enrichment.objects.filter(pk=article.pk).update(seq=seq, enriched_at=now)
         story_articles.append(article)
+    # The story's title, counts and cross-source summary, as enrichment computes them.
     story_refresh(story_id=story.pk)
     story.refresh_from_db()
 
@@ -321,46 +296,29 @@ def world_build(*, image_base: str = "") -> World:
         hours_ago=hours,
         body_html=_paragraphs(sentences),
         language="ko",
-        slug="ko-1",
+        tags=(tags["north-korea"],),
     )
-    Enrichment.objects.create(
-        article=korean,
-        state=Enrichment.State.DONE,
-        enriched_at=timezone.now(),
-        key_points=sentences[:2],
-    )
-    tag_article(korean, [tags["north-korea"]])
-
-    others = []
-    for i, (name, title, byline, hours, tag_slugs, sentences) in enumerate(OTHERS):
-        other = article_make(
+    others = [
+        article_make(
             source=sources[name],
             title=title,
             byline=byline,
             hours_ago=hours,
             body_html=_paragraphs(sentences),
-            slug=f"other-{i}",
+            tags=tuple(tags[s] for s in tag_slugs),
         )
-        Enrichment.objects.create(
-            article=other,
-            state=Enrichment.State.DONE,
-            enriched_at=timezone.now(),
-            key_points=key_points(other.text, title=other.title, n=3),
-        )
-        tag_article(other, [tags[s] for s in tag_slugs])
-        others.append(other)
+        for name, title, byline, hours, tag_slugs, sentences in OTHERS
+    ]
 
     # Related coverage: each story article points at the other outlets' takes, then the Korean one.
     for article in story_articles:
-        picks = [a for a in story_articles if a.source_id != article.source_id] + [korean]
-        RelatedArticle.objects.bulk_create(
-            RelatedArticle(article=article, related=r, rank=i, score=0.9 - i / 10)
-            for i, r in enumerate(picks)
+        link_related(
+            article, [a for a in story_articles if a.source_id != article.source_id] + [korean]
         )
-    RelatedArticle.objects.create(article=korean, related=story_articles[0], rank=0, score=0.8)
-    search_index([a.pk for a in [*story_articles, korean, *others]])
+    link_related(korean, [story_articles[0]])
     comments_add(story_articles[0])
-
+    for row in [*story_articles, korean, *others]:
+        row.refresh_from_db()
     return World(
         article=story_articles[0],
         story=story,

@@ -198,3 +198,23 @@ def test_quality_on_the_labelled_sets(holdout: bool) -> None:
     assert figures["comments"] >= (70 if holdout else 200)
     failures = module.gate(figures, holdout=holdout)
     assert not failures, (failures, figures["errors"])
+
+
+HOSTILE = {
+    "one long word": "a" * 5000,
+    "leetspeak run": "a1" * 2500,
+    "spaced letters": "a " * 2500,
+    "dotted letters": "a." * 2500,
+    "almost a domain": "a." * 2499 + "com",
+    "almost e-mails": "a@a." * 1250,
+    "brackets after a URL": "https://x.example/" + ")" * 4980,
+    "newlines": "\n" * 5000,
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_texts_are_assessed(text: str) -> None:
+    """Inputs that make naive patterns backtrack (quadratic or worse) still get a verdict; a
+    regression here shows as a suite that suddenly takes minutes (14 s for one of these before)."""
+    result = comment_assess(text, author_age=OLD)
+    assert result.verdict in {APPROVED, HELD, REJECTED}
