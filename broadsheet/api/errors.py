@@ -97,14 +97,9 @@ def has_nul(request: HttpRequest) -> bool:
         return True
     if any("\x00" in k or any("\x00" in v for v in request.GET.getlist(k)) for k in request.GET):
         return True
-    if request.method == "POST" and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         request.body  # noqa: B018 - read (size-capped) first, so a view may still read it raw
-        return any(
-            "\x00" in k or any("\x00" in v for v in request.POST.getlist(k)) for k in request.POST
-        )
+        return any("\x00" in k or any("\x00" in v for v in request.POST.getlist(k)) for k in request.POST)
     return False
 
 

@@ -40,6 +40,8 @@ NUMBER_WEIGHT = 10.0  # figures (tolls, magnitudes, scores, dates) tell two even
 LEAD_DECAY = 3.0  # sentence n of a text weighs 1 / (1 + n / LEAD_DECAY): news says what happened first
 JOIN_COHESION = 0.0  # an article joins only a story it is at least this share as close to as its members are to each other
 MERGE_COHESION = 0.0
+SMALL_BONUS = 0.0
+MERGE_SMALL_BONUS = 0.0
 YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
 HEAD_CHARS = 400  # the opening of a text that is searched for a year
 MAX_TOKENS = 2_000  # words of one sentence used; bounds the cost of huge pages
@@ -265,7 +267,7 @@ class OnlineStoryClusterer:
         best, best_sim = None, 0.0
         for story in self._candidates(terms, unit is not None, when):
             sim = self._link(terms, unit, years, 1, short, 1, story)
-            if sim < self.join_cohesion * story.cohesion():
+            if sim < self.join_cohesion * story.cohesion() or sim < self.threshold + SMALL_BONUS / story.size:
                 continue
             if sim > best_sim:
                 best, best_sim = story, sim
@@ -400,7 +402,7 @@ class OnlineStoryClusterer:
                     story.vectors,
                     other,
                 )
-                if sim < self.merge_cohesion * min(story.cohesion(), other.cohesion()):
+                if sim < self.merge_cohesion * min(story.cohesion(), other.cohesion()) or sim < self.merge + MERGE_SMALL_BONUS / min(story.size, other.size):
                     continue
                 if sim >= best_sim:
                     best, best_sim = other, sim

@@ -77,12 +77,13 @@ def test_jsonld_cannot_be_broken_out_of(client, db):
 
 
 def _plant(vector: str, n: int) -> tuple:
-    source = f.make_source(name=f"{vector} {n}")
-    tag = f.make_tag(f"{vector}{n}", slug=f"v{n}-" + vector.replace("/", "")[:60])
+    # Cut to the columns' lengths, as PostgreSQL enforces them.
+    source = f.make_source(name=f"{n} {vector}"[:200])
+    tag = f.make_tag(f"{n}{vector}"[:120], slug=f"v{n}-" + vector.replace("/", "")[:60])
     article = f.make_article(
         source=source,
         title=vector,
-        byline=vector,
+        byline=vector[:500],
         summary=vector,
         body_html=sanitize_html(
             f"<p>before</p>{vector}<p>after</p>", base_url="https://x.example/a"
