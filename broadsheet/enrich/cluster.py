@@ -41,7 +41,11 @@ LEAD_DECAY = 3.0  # sentence n of a text weighs 1 / (1 + n / LEAD_DECAY): news s
 JOIN_COHESION = 0.0  # an article joins only a story it is at least this share as close to as its members are to each other
 MERGE_COHESION = 0.0
 SMALL_BONUS = 0.0
+LONG_VECTOR_WEIGHT = 0.0
+LONG_VECTOR_BASE = 0.3
 MERGE_SMALL_BONUS = 0.0
+LONG_VECTOR_WEIGHT = 0.0
+LONG_VECTOR_BASE = 0.3
 YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
 HEAD_CHARS = 400  # the opening of a text that is searched for a year
 MAX_TOKENS = 2_000  # words of one sentence used; bounds the cost of huge pages
@@ -265,7 +269,7 @@ class OnlineStoryClusterer:
         short = int(is_short(title, text))
         unit = None if vector is None else np.asarray(vector, dtype=np.float32)
         best, best_sim = None, 0.0
-        for story in self._candidates(terms, unit is not None, when):
+        for story in self._candidates(terms, unit is not None and bool(short), when):
             sim = self._link(terms, unit, years, 1, short, 1, story)
             if sim < self.join_cohesion * story.cohesion() or sim < self.threshold + SMALL_BONUS / story.size:
                 continue
@@ -381,6 +385,10 @@ class OnlineStoryClusterer:
             share = self.vector_weight * short_share
             vsim = float(np.dot(vector, story.vector)) / (vectors * story.vectors)
             sim = (1 - share) * sim + share * vsim
+        elif vector is not None and story.vector is not None and LONG_VECTOR_WEIGHT:
+            vsim = float(np.dot(vector, story.vector)) / (vectors * story.vectors)
+            sim = (1 - LONG_VECTOR_WEIGHT) * sim + LONG_VECTOR_WEIGHT * (vsim - LONG_VECTOR_BASE)
+            sim *= 1.0 + (SHORT_SCALE - 1.0) * short_share
         else:
             sim *= 1.0 + (SHORT_SCALE - 1.0) * short_share
         if years and story.years and not years & story.years:
@@ -391,7 +399,7 @@ class OnlineStoryClusterer:
         while True:
             best, best_sim = None, self.merge
             for other in self._candidates(
-                story.terms, story.vector is not None, when, exclude=story.id
+                story.terms, story.vector is not None and story.short > 0, when, exclude=story.id
             ):
                 sim = self._link(
                     story.terms,
