@@ -1,7 +1,7 @@
 """JSON API and feeds under load: gunicorn (2 workers) over a synthetic database.
 
 For each endpoint (article list, filtered lists, article detail, a tag's RSS feed) and database:
-  (a) open loop at --rate requests/s for --seconds, each request sent at its scheduled time and
+  (a) open loop at each of --rates requests/s (200 and 50) for --seconds, each request sent at its scheduled time and
       timed from then (no coordinated omission): p50/p90/p99/max, errors;
   (b) wrk -t2 -c16: the most requests/s, with its percentiles.
 The rate limits stay on (their counters are part of each request's cost) with budgets raised so
@@ -180,8 +180,14 @@ def measure(db: str, args: argparse.Namespace) -> None:
             row["warm_p50_ms"] = times[len(times) // 2]
             row["cpu_ms_per_req"] = round((workers_cpu_s(web.pid) - cpu) * 1000 / len(warm), 1)
             row["loadavg_1m"] = round(os.getloadavg()[0], 2)
-            row["open_loop"] = asyncio.run(open_loop(port, final, args.rate, args.seconds))
+            # wrk first (closed loop: no backlog), then each open-loop rate, draining in between.
             row["wrk"] = wrk(port, final, args.wrk_seconds)
+            for rate in args.rates:
+                wait_until(lambda: _up(base), timeout=120, interval=0.5)
+                row[f"open_loop_{int(rate)}"] = asyncio.run(
+                    open_loop(port, final, rate, args.seconds)
+                )
+            wait_until(lambda: _up(base), timeout=120, interval=0.5)
             emit("api_load", **row)
     finally:
         stop([web])
@@ -194,12 +200,13 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=1_000_000 if FULL else 100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--rate", type=float, default=200.0, help="open-loop requests/s")
+    parser.add_argument("--rates", default="200,50", help="open-loop requests/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=20 if FULL else 10)
     parser.add_argument("--wrk-seconds", type=int, default=10 if FULL else 5)
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     args = parser.parse_args()
     args.endpoints = [e for e in args.endpoints.split(",") if e]
+    args.rates = [float(r) for r in args.rates.split(",") if r]
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         measure(db, args)
 

@@ -49,6 +49,7 @@ PAGES = [
     "article",
     "home",
     "tag_big",
+    "tag_mid",
     "tag_small",
     "source",
     "story",
@@ -199,7 +200,9 @@ def wrk(port: int, paths: list[str], seconds: int) -> dict[str, Any]:
 # --- the database and its URLs --------------------------------------------------------------------
 
 
-def ensure_filled(db: str, n: int, fresh: bool) -> tuple[dict[str, str], float | None]:
+def ensure_filled(
+    db: str, n: int, fresh: bool, search: bool
+) -> tuple[dict[str, str], float | None]:
     """ensure_filled returns the instance env for a database of n synthetic articles, generating it if needed."""
     home = ROOT / "var" / "bench" / "site" / f"{db}-{n}"
     home.mkdir(parents=True, exist_ok=True)
@@ -224,7 +227,8 @@ def ensure_filled(db: str, n: int, fresh: bool) -> tuple[dict[str, str], float |
         and _count(db, home, url) == n
     ):
         # Reuse it, migrated to the current schema (and indexed, if search arrived since).
-        subprocess.run([*argv, "--update"], cwd=ROOT, check=True)
+        update = [*argv, "--update"] + ([] if search else ["--no-search"])
+        subprocess.run(update, cwd=ROOT, check=True)
         return isolated_env(database_url=url, home=str(home)), None
     marker.unlink(missing_ok=True)
     start = time.perf_counter()
@@ -363,11 +367,9 @@ def measure(db: str, args: argparse.Namespace) -> None:
     if db == "postgres" and not _pg_available():
         print("SKIPPED PostgreSQL: it does not answer at 127.0.0.1:5432", file=sys.stderr)
         return
-    env, synth_s = ensure_filled(db, args.n, args.fresh)
+    env, synth_s = ensure_filled(db, args.n, args.fresh, "search" in args.pages)
     paths = page_paths(db, env, args.n)
     env["DEBUG"] = "false"
-    # Only to measure pages while another part of the URLconf is broken mid-change; normally unset.
-    env["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SITE_SETTINGS", "config.settings")
     port = free_port()
     # What `make run` starts (Procfile: `broadsheet serve`), with the two workers asked for explicitly.
     log = open(Path(env["BROADSHEET_HOME"]) / "gunicorn.log", "ab")  # noqa: SIM115 - closed below

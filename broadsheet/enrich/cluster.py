@@ -46,6 +46,9 @@ LONG_VECTOR_BASE = 0.3
 MERGE_SMALL_BONUS = 0.0
 LONG_VECTOR_WEIGHT = 0.0
 LONG_VECTOR_BASE = 0.3
+FIGURE_PENALTY = 1.0
+FIGURE_SENTENCES = 3
+MAX_FIGURES = 500
 YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
 HEAD_CHARS = 400  # the opening of a text that is searched for a year
 MAX_TOKENS = 2_000  # words of one sentence used; bounds the cost of huge pages
@@ -61,6 +64,7 @@ SHORT_WORDS = 16  # an article of at most this many words (a headline, a teaser)
 # Weekdays date an event ("on Sunday"): they stay in.
 _STOP = STOPWORDS - {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 logger = logging.getLogger(__name__)
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
 
 Vector = dict[str, float]
@@ -76,6 +80,7 @@ class Story:
     last_seen: float | None = None
     vector: np.ndarray | None = None  # the sum of its articles' sentence vectors
     years: set[str] = field(default_factory=set)
+    figures: set[str] = field(default_factory=set)  # the numbers its articles' openings name
     short: int = 0  # how many of its articles are short
     vectors: int = 0  # how many of its articles brought a sentence vector
     _cohesion: float | None = field(default=None, repr=False, compare=False)
@@ -100,6 +105,7 @@ class Story:
         size: int = 1,
         short: int = 0,
         vectors: int = 1,
+        figures: set[str] | None = None,
     ) -> None:
         """absorb adds an article's (or another story's summed) vectors into this story."""
         for t, w in terms.items():
@@ -110,6 +116,8 @@ class Story:
             self.vector = vector.copy() if self.vector is None else self.vector + vector
             self.vectors += vectors
         self.years |= years
+        if figures and len(self.figures) < MAX_FIGURES:
+            self.figures |= figures
         self._cohesion = None
         self.size += size
         self.short += short
@@ -119,6 +127,7 @@ class Story:
         return {
             "id": self.id, "terms": self.terms, "size": self.size, "last_seen": self.last_seen,
             "vector": None if self.vector is None else self.vector.tolist(), "years": sorted(self.years), "short": self.short,
+            "figures": sorted(self.figures),
             "vectors": self.vectors,
         }  # fmt: skip
 
@@ -128,6 +137,7 @@ class Story:
         return cls(
             id=data["id"], terms=dict(data["terms"]), size=int(data["size"]), last_seen=data.get("last_seen"),
             vector=None if data.get("vector") is None else np.asarray(data["vector"], dtype=np.float32), years=set(data.get("years", ())), short=int(data.get("short", 0)),
+            figures=set(data.get("figures", ())),
             vectors=int(data.get("vectors", 0)),
         )  # fmt: skip
 
@@ -155,6 +165,12 @@ def timestamp(value: Any) -> float | None:
 def head_years(title: str, text: str) -> set[str]:
     """head_years returns the years named in an article's title and opening lines (its dateline)."""
     return set(_YEAR.findall(f"{title}\n{text[:HEAD_CHARS]}"))
+
+
+def lead_figures(title: str, text: str) -> set[str]:
+    """lead_figures returns the numbers (not years) named in an article's title and first sentences."""
+    lead = " ".join([title, *sentences(text[: HEAD_CHARS * 4])[:FIGURE_SENTENCES]])
+    return {f.replace(",", "") for f in _FIGURE.findall(lead) if not _YEAR.fullmatch(f)}
 
 
 def is_short(title: str, text: str) -> bool:
@@ -266,11 +282,12 @@ class OnlineStoryClusterer:
             self._expire_now_and_then(when)
         terms = self.weights(title, text)
         years = head_years(title, text)
+        figures = lead_figures(title, text)
         short = int(is_short(title, text))
         unit = None if vector is None else np.asarray(vector, dtype=np.float32)
         best, best_sim = None, 0.0
         for story in self._candidates(terms, unit is not None and bool(short), when):
-            sim = self._link(terms, unit, years, 1, short, 1, story)
+            sim = self._link(terms, unit, years, 1, short, 1, story, figures)
             if sim < self.join_cohesion * story.cohesion() or sim < self.threshold + SMALL_BONUS / story.size:
                 continue
             if sim > best_sim:
@@ -279,7 +296,7 @@ class OnlineStoryClusterer:
             best = Story(id=f"s{self._next}")
             self._next += 1
             self.stories[best.id] = best
-        best.absorb(terms, unit, years, 1, short)
+        best.absorb(terms, unit, years, 1, short, figures=figures)
         if when is not None:
             best.last_seen = max(best.last_seen or when, when)
         self._index(best)
@@ -377,6 +394,7 @@ class OnlineStoryClusterer:
         short: int,
         vectors: int,
         story: Story,
+        figures: set[str] | None = None,
     ) -> float:
         """_link is the average cosine between the members of a group (summed vectors) and a story's."""
         sim = _dot(terms, story.terms) / (size * story.size)
@@ -393,6 +411,8 @@ class OnlineStoryClusterer:
             sim *= 1.0 + (SHORT_SCALE - 1.0) * short_share
         if years and story.years and not years & story.years:
             sim *= self.year_penalty
+        if figures and story.figures and not figures & story.figures:
+            sim *= FIGURE_PENALTY
         return sim
 
     def _merge_from(self, story: Story, when: float | None) -> None:
@@ -409,6 +429,7 @@ class OnlineStoryClusterer:
                     story.short,
                     story.vectors,
                     other,
+                    story.figures,
                 )
                 if sim < self.merge_cohesion * min(story.cohesion(), other.cohesion()) or sim < self.merge + MERGE_SMALL_BONUS / min(story.size, other.size):
                     continue
@@ -417,7 +438,7 @@ class OnlineStoryClusterer:
             if best is None:
                 return
             keep, gone = sorted((story, best), key=lambda s: int(s.id[1:]))
-            keep.absorb(gone.terms, gone.vector, gone.years, gone.size, gone.short, gone.vectors)
+            keep.absorb(gone.terms, gone.vector, gone.years, gone.size, gone.short, gone.vectors, gone.figures)
             if gone.last_seen is not None:
                 keep.last_seen = max(keep.last_seen or gone.last_seen, gone.last_seen)
             self._drop(gone.id)
