@@ -269,7 +269,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "BROADSHEET_SEARCH_CANDIDATES",
-        "1000",
+        "500",
         _positive_int,
         "Newest matches a relevance-ordered search ranks (bounds the work per query); older matches are reached with sort=new.",
     ),

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 log = logging.getLogger("broadsheet.api")
 
@@ -97,9 +98,16 @@ def has_nul(request: HttpRequest) -> bool:
         return True
     if any("\x00" in k or any("\x00" in v for v in request.GET.getlist(k)) for k in request.GET):
         return True
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        request.body  # noqa: B018 - read (size-capped) first, so a view may still read it raw
-        return any("\x00" in k or any("\x00" in v for v in request.POST.getlist(k)) for k in request.POST)
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        try:
+            request.body  # noqa: B018 - read (size-capped) first, so a view may still read it raw
+            form = request.POST
+        except MultiPartParserError:
+            return False  # the view meets the same error: a 400
+        return any("\x00" in k or any("\x00" in v for v in form.getlist(k)) for k in form)
     return False
 
 

@@ -27,7 +27,7 @@ from broadsheet.articles.models import Article
 from broadsheet.community import selectors, services
 from broadsheet.community.models import Comment, CommentReport, CommentState
 from broadsheet.community.services import CommentError, CommentForbidden
-from broadsheet.core.ratelimit import client_ip
+from broadsheet.core.ratelimit import RateLimited, client_ip
 from broadsheet.enrich.models import Story, Tag
 from broadsheet.ingest.models import Source
 from broadsheet.reading import selectors as reading_selectors
@@ -214,16 +214,38 @@ def thread(request: HttpRequest, article_id: int) -> HttpResponseBase:
     )
 
 
+def _form_refusal(
+    request: HttpRequest, article: Article, message: str, text: str, parent_id: int | None
+) -> HttpResponse:
+    """_form_refusal answers htmx with the form again, message included, swapped over the old one:
+    a 200 with HX-Retarget, because htmx shows nothing for an error status."""
+    form_id = f"reply-form-{parent_id}" if parent_id else f"comment-form-{article.pk}"
+    response = render(
+        request,
+        "community/_comment_form.html",
+        _form_context(
+            request, article, error=message, text=text, parent_id=parent_id, form_id=form_id
+        ),
+    )
+    response["HX-Retarget"] = f"#{form_id}"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
 def _comment_post(request: HttpRequest, article: Article) -> HttpResponseBase:
     if not request.user.is_authenticated:
         return _signed_out(request)
-    if request.POST.get(HONEYPOT):
-        return _problem(request, "Your comment could not be accepted.", 400)
     raw_parent = request.POST.get("parent") or None
     parent_id = _int(raw_parent) if raw_parent else None
+    text = request.POST.get("text", "")
+    if request.POST.get(HONEYPOT):
+        if _htmx(request):
+            return _form_refusal(
+                request, article, "Your comment could not be accepted.", text, parent_id
+            )
+        return _problem(request, "Your comment could not be accepted.", 400)
     if raw_parent and parent_id is None:
         return _problem(request, "That is not a comment to reply to.", 400)
-    text = request.POST.get("text", "")
     try:
         comment = services.comment_post(
             user=request.user,  # type: ignore[arg-type]
@@ -233,25 +255,16 @@ def _comment_post(request: HttpRequest, article: Article) -> HttpResponseBase:
             ip=client_ip(request),
         )
     except CommentError as exc:
-        status = 403 if isinstance(exc, CommentForbidden) else 400
         if _htmx(request):
-            form_id = f"reply-form-{parent_id}" if parent_id else f"comment-form-{article.pk}"
-            response = render(
-                request,
-                "community/_comment_form.html",
-                _form_context(
-                    request,
-                    article,
-                    error=str(exc),
-                    text=text,
-                    parent_id=parent_id,
-                    form_id=form_id,
-                ),
-            )
-            response["HX-Retarget"] = f"#{form_id}"
-            response["HX-Reswap"] = "outerHTML"
-            return response
+            return _form_refusal(request, article, str(exc), text, parent_id)
+        status = 403 if isinstance(exc, CommentForbidden) else 400
         return _problem(request, str(exc), status, back=_next(request, article_url(article)))
+    except RateLimited as exc:
+        if not _htmx(request):
+            raise  # RateLimitMiddleware: a 429 page with Retry-After
+        response = _form_refusal(request, article, exc.message or str(exc), text, parent_id)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if _htmx(request):
         comment.can_edit = True  # type: ignore[attr-defined]
         return render(
@@ -263,6 +276,7 @@ def _comment_post(request: HttpRequest, article: Article) -> HttpResponseBase:
                 c=comment,
                 reply=comment.parent_id is not None,
                 parent_id=comment.parent_id,
+                count=selectors.comment_count(article=article),
                 form_id=f"reply-form-{comment.parent_id}"
                 if comment.parent_id
                 else f"comment-form-{article.pk}",

@@ -37,18 +37,19 @@ TITLE_WEIGHT = 2.0
 NAME_WEIGHT = 5.0
 PHRASE_WEIGHT = 2.0
 NUMBER_WEIGHT = 10.0  # figures (tolls, magnitudes, scores, dates) tell two events of one kind apart
-LEAD_DECAY = 3.0  # sentence n of a text weighs 1 / (1 + n / LEAD_DECAY): news says what happened first
-JOIN_COHESION = 0.0  # an article joins only a story it is at least this share as close to as its members are to each other
-MERGE_COHESION = 0.0
-SMALL_BONUS = 0.0
-LONG_VECTOR_WEIGHT = 0.0
-LONG_VECTOR_BASE = 0.3
-MERGE_SMALL_BONUS = 0.0
-LONG_VECTOR_WEIGHT = 0.0
-LONG_VECTOR_BASE = 0.3
-FIGURE_PENALTY = 1.0
-FIGURE_SENTENCES = 3
-MAX_FIGURES = 500
+LEAD_DECAY = (
+    3.0  # sentence n of a text weighs 1 / (1 + n / LEAD_DECAY): news says what happened first
+)
+SMALL_BONUS = 0.1  # full articles: joining (merging with) a story of n articles needs THRESHOLD (MERGE) + this / n
+LONG_VECTOR_WEIGHT = 0.2  # share of the lead-vector cosine in the similarity of full articles
+LONG_VECTOR_BASE = (
+    0.1  # subtracted from that cosine: the leads of unrelated news still score above 0
+)
+FIGURE_PENALTY = (
+    0.6  # similarity factor when two full articles' openings name numbers, none in common
+)
+FIGURE_SENTENCES = 3  # the opening sentences searched for numbers
+MAX_FIGURES = 500  # numbers kept per story
 YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
 HEAD_CHARS = 400  # the opening of a text that is searched for a year
 MAX_TOKENS = 2_000  # words of one sentence used; bounds the cost of huge pages
@@ -58,8 +59,8 @@ STORY_TERMS = 1_000  # terms kept per story (the heaviest)
 VECTOR_WEIGHT = 0.7  # share of the sentence-vector cosine in the similarity of short articles
 SHORT_SCALE = 3.5  # headline-only TF-IDF cosines run this much lower than full-text ones
 SHORT_WORDS = 16  # an article of at most this many words (a headline, a teaser) is short
-# Sentence vectors help to group paraphrased headlines, but on full articles they blur two events
-# of one kind (two Iran earthquakes) that names and numbers keep apart: long articles use none.
+# Sentence vectors help to group paraphrased headlines; on full articles they blur two events of one
+# kind (two Iran earthquakes) that names and numbers keep apart, so there they weigh little.
 
 # Weekdays date an event ("on Sunday"): they stay in.
 _STOP = STOPWORDS - {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -83,19 +84,6 @@ class Story:
     figures: set[str] = field(default_factory=set)  # the numbers its articles' openings name
     short: int = 0  # how many of its articles are short
     vectors: int = 0  # how many of its articles brought a sentence vector
-    _cohesion: float | None = field(default=None, repr=False, compare=False)
-
-    def cohesion(self) -> float:
-        """cohesion is the mean cosine between two of the story's articles (0 below two articles).
-
-        The summed vector holds it: |sum|^2 = size + 2 * (sum of pairwise cosines).
-        """
-        if self.size < 2:
-            return 0.0
-        if self._cohesion is None:
-            square = sum(w * w for w in self.terms.values())
-            self._cohesion = max(0.0, (square - self.size) / (self.size * (self.size - 1)))
-        return self._cohesion
 
     def absorb(
         self,
@@ -118,7 +106,6 @@ class Story:
         self.years |= years
         if figures and len(self.figures) < MAX_FIGURES:
             self.figures |= figures
-        self._cohesion = None
         self.size += size
         self.short += short
 
@@ -221,16 +208,12 @@ class OnlineStoryClusterer:
         window_hours: float = WINDOW_HOURS,
         vector_weight: float = VECTOR_WEIGHT,
         year_penalty: float = YEAR_PENALTY,
-        join_cohesion: float = JOIN_COHESION,
-        merge_cohesion: float = MERGE_COHESION,
     ) -> None:
         self.threshold = threshold
         self.merge = merge
         self.window = window_hours * 3600.0
         self.vector_weight = vector_weight
         self.year_penalty = year_penalty
-        self.join_cohesion = join_cohesion
-        self.merge_cohesion = merge_cohesion
         self.df: Counter[str] = Counter()
         self.docs = 0
         self.stories: dict[str, Story] = {}
@@ -288,8 +271,8 @@ class OnlineStoryClusterer:
         best, best_sim = None, 0.0
         for story in self._candidates(terms, unit is not None and bool(short), when):
             sim = self._link(terms, unit, years, 1, short, 1, story, figures)
-            if sim < self.join_cohesion * story.cohesion() or sim < self.threshold + SMALL_BONUS / story.size:
-                continue
+            if not short and not story.short and sim < self.threshold + SMALL_BONUS / story.size:
+                continue  # one or two full articles are thin evidence: a small story asks more
             if sim > best_sim:
                 best, best_sim = story, sim
         if best is None or best_sim < self.threshold:
@@ -411,7 +394,7 @@ class OnlineStoryClusterer:
             sim *= 1.0 + (SHORT_SCALE - 1.0) * short_share
         if years and story.years and not years & story.years:
             sim *= self.year_penalty
-        if figures and story.figures and not figures & story.figures:
+        if figures and story.figures and not figures & story.figures and short_share < 0.5:
             sim *= FIGURE_PENALTY
         return sim
 
@@ -431,14 +414,23 @@ class OnlineStoryClusterer:
                     other,
                     story.figures,
                 )
-                if sim < self.merge_cohesion * min(story.cohesion(), other.cohesion()) or sim < self.merge + MERGE_SMALL_BONUS / min(story.size, other.size):
+                small = min(story.size, other.size)
+                if not story.short and not other.short and sim < self.merge + SMALL_BONUS / small:
                     continue
                 if sim >= best_sim:
                     best, best_sim = other, sim
             if best is None:
                 return
             keep, gone = sorted((story, best), key=lambda s: int(s.id[1:]))
-            keep.absorb(gone.terms, gone.vector, gone.years, gone.size, gone.short, gone.vectors, gone.figures)
+            keep.absorb(
+                gone.terms,
+                gone.vector,
+                gone.years,
+                gone.size,
+                gone.short,
+                gone.vectors,
+                gone.figures,
+            )
             if gone.last_seen is not None:
                 keep.last_seen = max(keep.last_seen or gone.last_seen, gone.last_seen)
             self._drop(gone.id)
@@ -529,7 +521,8 @@ def _sentence_bag(sentence: str) -> Counter[str]:
     return Counter(w for w in words(sentence) if w not in _STOP and (len(w) > 1 or not w.isascii()))
 
 
-EMBED_BATCH = 64  # rows read ahead to embed short articles together
+EMBED_BATCH = 64  # rows read ahead to embed articles together
+EMBED_LEAD_CHARS = 600  # what of an article's text is embedded, as in enrich.services
 
 
 def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
@@ -538,7 +531,7 @@ def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict
     Short articles without a "vector" are embedded with `embed.embed_texts` when its model is
     installed (option embed=False turns that off); without it they are clustered on words alone.
     """
-    tunable = ("threshold", "merge", "window_hours", "vector_weight", "year_penalty", "join_cohesion", "merge_cohesion")
+    tunable = ("threshold", "merge", "window_hours", "vector_weight", "year_penalty")
     clusterer = OnlineStoryClusterer(**{k: options[k] for k in tunable if k in options})
     embedder = _embedder() if options.get("embed", True) else None
     ids: list[str] = []
@@ -578,10 +571,7 @@ def _vectors(
     batch: list[dict[str, Any]], embedder: Callable[[list[str]], np.ndarray] | None
 ) -> list[Any]:
     vectors: list[Any] = [row.get("vector") for row in batch]
-    todo = [
-        i for i, row in enumerate(batch)
-        if vectors[i] is None and is_short(str(row.get("title") or ""), str(row.get("text") or ""))
-    ]  # fmt: skip
+    todo = [i for i, row in enumerate(batch) if vectors[i] is None]
     if embedder is not None and todo:
         texts = [_embed_text(batch[i]) for i in todo]
         for i, vec in zip(todo, embedder(texts), strict=True):
@@ -590,5 +580,7 @@ def _vectors(
 
 
 def _embed_text(row: dict[str, Any]) -> str:
-    title, text = str(row.get("title") or "").strip(), str(row.get("text") or "").strip()
+    # The enrichment pipeline embeds an article's title and lead the same way (services.LEAD_CHARS).
+    title = str(row.get("title") or "").strip()
+    text = str(row.get("text") or "")[:EMBED_LEAD_CHARS].strip()
     return f"{title}. {text}" if title and text else title or text

@@ -61,6 +61,9 @@ def _image(response: HttpResponseBase, output: Output, etag: str) -> HttpRespons
     # Our own type, never the upstream's: the bytes are ours, freshly encoded.
     response["Content-Type"] = output.content_type
     response["Vary"] = "Accept"
+    # Only Accept: broadsheet.web.middleware.ExactVaryMiddleware drops the Accept-Language and
+    # Cookie that LocaleMiddleware and SessionMiddleware add to every response.
+    response.vary_exact = "Accept"  # type: ignore[attr-defined]
     response["Cache-Control"] = CACHE_FOREVER
     response["ETag"] = etag
     return _guarded(response)

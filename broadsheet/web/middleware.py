@@ -24,3 +24,22 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class ExactVaryMiddleware:
+    """ExactVaryMiddleware gives a response that set `vary_exact` exactly that Vary header.
+
+    It sits outside LocaleMiddleware and SessionMiddleware, which add Accept-Language and Cookie
+    to every response: right for pages, wrong for bytes that differ only by Accept (the image
+    resizer), where they would split shared caches by language and cookie for nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        vary = getattr(response, "vary_exact", None)
+        if isinstance(vary, str):
+            response.headers["Vary"] = vary
+        return response

@@ -125,10 +125,17 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
     summary = [(str(s), [(n, links.get(n, "")) for n in cites]) for s, cites in item.summary]
     key = f"web:perspectives:{item.pk}:{item.updated_at.timestamp()}"
     views = cache.get_or_set(key, lambda: enrich_selectors.story_perspectives(story=item), 600)
+    title_language = next((a.language for a in timeline if a.pk == item.lead_article_id), "")
     return render(
         request,
         "web/story.html",
-        {"story": item, "timeline": timeline, "summary": summary, "perspectives": views},
+        {
+            "story": item,
+            "timeline": timeline,
+            "summary": summary,
+            "perspectives": views,
+            "title_language": title_language,
+        },
     )
 
 

@@ -120,11 +120,17 @@ def article_detail(
 def wire_copies(article: Article, enrichment: Enrichment | None) -> list[Article]:
     """wire_copies returns the other members of an article's syndicated-copy group."""
     canonical_id = (enrichment.duplicate_of_id if enrichment else None) or article.pk
-    group = Article.objects.filter(
-        enrichment__duplicate_of_id=canonical_id
-    ) | Article.objects.filter(pk=canonical_id)
+    # Two indexed lookups: an OR across the join would scan every article.
+    members = list(
+        Enrichment.objects.filter(duplicate_of_id=canonical_id).values_list(
+            "article_id", flat=True
+        )[: COPIES_MAX + 1]
+    )
+    ids = [i for i in [canonical_id, *members] if i != article.pk]
+    if not ids:
+        return []
     return list(
-        group.exclude(pk=article.pk)
+        Article.objects.filter(pk__in=ids)
         .select_related("source")
         .only("id", "title", "url", "published_at", "source__id", "source__name", "source__host")
         .order_by("published_at", "id")[:COPIES_MAX]

@@ -74,6 +74,34 @@ def test_post_with_htmx_returns_the_comment_and_a_fresh_form(
     assert "<html" not in body
 
 
+def test_post_with_htmx_updates_the_count_in_the_heading(
+    reader_client: Client, article: Article
+) -> None:
+    page = reader_client.get(f"/articles/{article.pk}/").content.decode()
+    assert '<span id="comment-count" class="count">(0)</span>' in page
+    body = post_comment(reader_client, article, "First one through htmx.", **HX).content.decode()
+    assert '<span id="comment-count" class="count" hx-swap-oob="true">(1)</span>' in body
+    body = post_comment(reader_client, article, "Second one through htmx.", **HX).content.decode()
+    assert '<span id="comment-count" class="count" hx-swap-oob="true">(2)</span>' in body
+
+
+def test_rate_limited_htmx_post_shows_the_reason_in_the_form(
+    reader_client: Client, article: Article, settings: Any
+) -> None:
+    # htmx swaps nothing for a 429: the refusal comes back as the form, message included.
+    settings.BROADSHEET = {**settings.BROADSHEET, "BROADSHEET_COMMENT_PER_MINUTE": 1}
+    assert post_comment(reader_client, article, "Allowed once.", **HX).status_code == 200
+    refused = post_comment(reader_client, article, "Too soon after.", **HX)
+    body = refused.content.decode()
+    assert refused.status_code == 200 and int(refused["Retry-After"]) > 0
+    assert refused["HX-Retarget"] == f"#comment-form-{article.pk}"
+    assert refused["HX-Reswap"] == "outerHTML"
+    assert 'role="alert"' in body and "posting too fast" in body
+    assert "Too soon after." in body  # the text is kept for the retry
+    assert Comment.objects.count() == 1
+    assert post_comment(reader_client, article, "Without htmx.").status_code == 429
+
+
 def test_post_refuses_foreign_next(reader_client: Client, article: Article) -> None:
     response = post_comment(reader_client, article, "Hello there.", next="https://evil.example/")
     assert response.status_code == 302

@@ -40,8 +40,8 @@ def get(client, src: str, width: int = 640, accept: str = "image/webp", **header
 
 
 def varies_on_accept(response) -> bool:
-    # (LocaleMiddleware may add Accept-Language; Accept must be there.)
-    return "accept" in [v.strip().lower() for v in response["Vary"].split(",")]
+    # Accept alone: Accept-Language (LocaleMiddleware) or Cookie would split shared caches.
+    return [v.strip().lower() for v in response["Vary"].split(",")] == ["accept"]
 
 
 def decoded(response) -> pyvips.Image:

@@ -27,6 +27,7 @@ register = template.Library()
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _MARK = re.compile(r"(</?mark>)")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,4}")
 
 
 def relative_time(moment: datetime, *, now: datetime | None = None) -> str:
@@ -86,6 +87,14 @@ def cite(text: str, links: dict[int, str]) -> SafeString:
         last = match.end()
     out.append(conditional_escape(text[last:]))
     return mark_safe("".join(out))
+
+
+@register.filter
+def lang_attr(code: str | None) -> str:
+    """lang_attr is ` lang="CODE"` for a well-formed language tag, else "" (feeds send anything)."""
+    if not code or not _LANGUAGE_TAG.fullmatch(code):
+        return ""
+    return format_html(' lang="{}"', code)
 
 
 @register.filter

@@ -64,7 +64,7 @@ def test_no_page_has_inline_script_or_style(client, world):
         assert problems(page) == [], url
         assert "<style" not in page.lower(), url
         srcs = [a.get("src") for t, a in parse(page).elements if t == "script" and a.get("src")]
-        assert srcs == ["/static/web/htmx.min.js"], url
+        assert srcs == ["/static/web/htmx.min.js", "/static/web/site.js"], url
 
 
 def test_jsonld_cannot_be_broken_out_of(client, db):
@@ -72,7 +72,7 @@ def test_jsonld_cannot_be_broken_out_of(client, db):
     page = client.get(f"/articles/{article.pk}/").content.decode()
     [data] = jsonld(page)
     assert isinstance(data, dict) and data["headline"] == article.title
-    assert page.count("<script") == 2  # htmx and the JSON-LD block, nothing more
+    assert page.count("<script") == 3  # htmx, site.js and the JSON-LD block, nothing more
     assert problems(page) == []
 
 
