@@ -8,9 +8,11 @@ fetched, so the resizer is no open proxy and cannot be pointed at arbitrary size
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 from urllib.parse import urlencode, urlsplit
 
+from django.core.signals import setting_changed
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
@@ -53,8 +55,13 @@ def allowed_width(width: int) -> int:
     return next((w for w in ALLOWED_WIDTHS if w >= width), ALLOWED_WIDTHS[-1])
 
 
+@functools.lru_cache(maxsize=16_384)
 def image_url(src: str, width: int, quality: int | None = None) -> str:
-    """image_url returns the resizer URL for src at width, or "" when there is nothing to show."""
+    """image_url returns the resizer URL for src at width, or "" when there is nothing to show.
+
+    Cached: a list page signs ~30 images × 5 widths, and the HMAC and URL building were a fifth of
+    its render time. The cache is cleared when SECRET_KEY or the URL configuration changes.
+    """
     if not fetchable(src):
         return ""
     w = allowed_width(int(width))
@@ -68,3 +75,11 @@ def image_srcset(src: str, widths: tuple[int, ...] = WIDTHS) -> str:
     if not fetchable(src):
         return ""
     return ", ".join(f"{image_url(src, w)} {allowed_width(w)}w" for w in widths)
+
+
+def _forget(*, setting: str, **_: object) -> None:
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS", "ROOT_URLCONF"):
+        image_url.cache_clear()
+
+
+setting_changed.connect(_forget)
