@@ -8,11 +8,15 @@ reaches MERGE they are merged, and the later label gives way to the earlier one.
 
 Vectors are TF-IDF over content words with document frequencies counted as articles arrive (a
 live system cannot know the future). Names and numbers (capitalised words inside a sentence,
-multi-word names, figures) and title words weigh more: two earthquakes in Iran differ mostly
-by place, date and magnitude. Stories live for WINDOW_HOURS after their last article when
-publication times are known; two articles whose opening lines name different years are unlikely
-to be one story. A sentence vector (`vector`, e.g. from `embed.embed_texts`) is optional; short
-articles (headlines, teasers) blend it into the similarity, full articles rely on their words.
+multi-word names, figures) and title words weigh more, and a sentence weighs less the later it
+comes (news says what happened first): two earthquakes in Iran differ mostly by place, date and
+magnitude. Stories live for WINDOW_HOURS after their last article when publication times are
+known; two articles whose opening lines name different years, or name figures but none in common,
+are unlikely to be one story. A sentence vector (`vector`, e.g. from `embed.embed_texts` of the
+title and lead, as the pipeline computes it) is optional: short articles (headlines, teasers) lean
+on it, full articles blend it in at a small weight. A story of one or two full articles is thin
+evidence, so joining or merging with it asks a little more (SMALL_BONUS / size): the first report
+of a second event of one kind then starts its own story instead of seeding a mixed one.
 """
 
 from __future__ import annotations
@@ -37,17 +41,11 @@ TITLE_WEIGHT = 2.0
 NAME_WEIGHT = 5.0
 PHRASE_WEIGHT = 2.0
 NUMBER_WEIGHT = 10.0  # figures (tolls, magnitudes, scores, dates) tell two events of one kind apart
-LEAD_DECAY = (
-    3.0  # sentence n of a text weighs 1 / (1 + n / LEAD_DECAY): news says what happened first
-)
-SMALL_BONUS = 0.1  # full articles: joining (merging with) a story of n articles needs THRESHOLD (MERGE) + this / n
+LEAD_DECAY = 3.0  # sentence n weighs 1 / (1 + n / LEAD_DECAY): news says what happened first
+SMALL_BONUS = 0.1  # full articles: joining a story of n articles needs THRESHOLD + this / n
 LONG_VECTOR_WEIGHT = 0.2  # share of the lead-vector cosine in the similarity of full articles
-LONG_VECTOR_BASE = (
-    0.1  # subtracted from that cosine: the leads of unrelated news still score above 0
-)
-FIGURE_PENALTY = (
-    0.6  # similarity factor when two full articles' openings name numbers, none in common
-)
+LONG_VECTOR_BASE = 0.1  # taken off that cosine: unrelated news leads still score above 0
+FIGURE_PENALTY = 0.6  # factor when two full articles' openings name numbers, none shared
 FIGURE_SENTENCES = 3  # the opening sentences searched for numbers
 MAX_FIGURES = 500  # numbers kept per story
 YEAR_PENALTY = 0.5  # similarity factor when the opening lines name different years
@@ -528,8 +526,8 @@ EMBED_LEAD_CHARS = 600  # what of an article's text is embedded, as in enrich.se
 def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
     """nlp_cluster assigns {"id","title"?,"text"?,"published"?,"vector"?} rows to stories in stream order.
 
-    Short articles without a "vector" are embedded with `embed.embed_texts` when its model is
-    installed (option embed=False turns that off); without it they are clustered on words alone.
+    Articles without a "vector" are embedded (title and lead) with `embed.embed_texts` when its model
+    is installed (option embed=False turns that off); without it they are clustered on words alone.
     """
     tunable = ("threshold", "merge", "window_hours", "vector_weight", "year_penalty")
     clusterer = OnlineStoryClusterer(**{k: options[k] for k in tunable if k in options})
