@@ -39,26 +39,40 @@ def main() -> None:
     from broadsheet.ingest.models import Source
 
     models_build(settings.HOME)
-    sources = [Source.objects.create(name=f"Outlet {i}", host=f"outlet{i}.example") for i in range(8)]
+    sources = [
+        Source.objects.create(name=f"Outlet {i}", host=f"outlet{i}.example") for i in range(8)
+    ]
     articles = []
     for i, (pid, html) in enumerate(pages):
         try:
             ex = extract_article(html, url=f"https://outlet{i % 8}.example/{pid}")
         except (ChallengePage, NotAnArticle):
             continue
-        articles.append(Article.objects.create(
-            source=sources[i % 8], url=f"https://outlet{i % 8}.example/{pid}", canonical_url=f"https://outlet{i % 8}.example/{pid}",
-            title=ex.title or pid, text=ex.text, language=ex.lang, published_at=ex.published, content_hash=pid,
-        ))
+        articles.append(
+            Article.objects.create(
+                source=sources[i % 8],
+                url=f"https://outlet{i % 8}.example/{pid}",
+                canonical_url=f"https://outlet{i % 8}.example/{pid}",
+                title=ex.title or pid,
+                text=ex.text,
+                language=ex.lang,
+                published_at=ex.published,
+                content_hash=pid,
+            )
+        )
     steps: dict[str, list[float]] = defaultdict(list)
-    originals = {name: getattr(services, name) for name in ("_embed", "hashtags", "keyphrases", "key_points")}
+    originals = {
+        name: getattr(services, name) for name in ("_embed", "hashtags", "keyphrases", "key_points")
+    }
     for name, fn in originals.items():
+
         def timed(*a, _fn=fn, _name=name, **kw):  # type: ignore[no-untyped-def]
             start = time.perf_counter()
             try:
                 return _fn(*a, **kw)
             finally:
                 steps[_name.lstrip("_")].append(time.perf_counter() - start)
+
         setattr(services, name, timed)
     store = services._store
 
@@ -68,8 +82,11 @@ def main() -> None:
             return store(*a, **kw)
         finally:
             steps["decide+story+related"].append(time.perf_counter() - start)
+
     services._store = timed_store
-    services.key_points(articles[0].text, title=articles[0].title)  # warm-up: model loads are not per article
+    services.key_points(
+        articles[0].text, title=articles[0].title
+    )  # warm-up: model loads are not per article
     services._embed(articles[0].title, articles[0].text)
     services.hashtags(title=articles[0].title, text=articles[0].text)
     steps.clear()
@@ -78,8 +95,13 @@ def main() -> None:
         services.article_enrich(article_id=article.pk)
     elapsed = time.perf_counter() - start
     per_step = {k: round(1000 * statistics.mean(v), 1) for k, v in steps.items()}
-    emit("enrichment", articles=len(articles), articles_per_s=round(len(articles) / elapsed, 1),
-         ms_per_article_by_step=per_step, peak_rss_mb=round(peak_rss_mb(os.getpid()), 1))
+    emit(
+        "enrichment",
+        articles=len(articles),
+        articles_per_s=round(len(articles) / elapsed, 1),
+        ms_per_article_by_step=per_step,
+        peak_rss_mb=round(peak_rss_mb(os.getpid()), 1),
+    )
 
 
 if __name__ == "__main__":

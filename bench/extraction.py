@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{speeds[name]:.1f} pages/CPU-s"
         )
     cli = results["broadsheet_cli"]
-    print(f"broadsheet extract (CLI, no URLs)  P {cli['precision']:.3f}  R {cli['recall']:.3f}  F1 {cli['f1']:.3f}")
+    print(
+        f"broadsheet extract (CLI, no URLs)  P {cli['precision']:.3f}  R {cli['recall']:.3f}  F1 {cli['f1']:.3f}"
+    )
     ours = results["broadsheet"]
     if "newspaper4k" in results:
         peer_r = results["newspaper4k"]
@@ -131,7 +133,9 @@ def _run(extract: Extractor, pages: list[Path], urls: dict[str, str]) -> tuple[d
 def _cli(pages: list[Path]) -> dict[str, dict[str, str]]:
     """Run `broadsheet extract` over every page in one process and read its JSON lines."""
     exe = Path(sys.executable).parent / "broadsheet"
-    out = subprocess.run([str(exe), "extract", *map(str, pages)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(exe), "extract", *map(str, pages)], capture_output=True, text=True, check=True
+    )
     preds = {}
     for line in out.stdout.splitlines():
         row = json.loads(line)

@@ -125,7 +125,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--enrich", action="store_true", help="also run with enrichment on (issue 3's figure)")
+    parser.add_argument(
+        "--enrich", action="store_true", help="also run with enrichment on (issue 3's figure)"
+    )
     args = parser.parse_args()
     pages = dev_pages()
     if not pages:

@@ -26,7 +26,13 @@ BENCHES: list[list[str]] = [
     ["bench/search.py", "--n", "1000000" if FULL else "100000"],
     ["bench/extraction.py", "--peer"],
     # Site load: synthetic database (bench/synth.py, reused from var/bench/site/), real server.
-    ["bench/site_load.py", "--n", "1000000" if FULL else "20000", "--seconds", "20" if FULL else "5"],
+    [
+        "bench/site_load.py",
+        "--n",
+        "1000000" if FULL else "20000",
+        "--seconds",
+        "20" if FULL else "5",
+    ],
     # JSON API and feeds out: open loop at 200/s and wrk, synthetic database in var/bench/api/.
     ["bench/api.py", "--n", "1000000" if FULL else "100000"],
     ["bench/images.py", "--n", "400" if FULL else "100"],

@@ -186,7 +186,9 @@ OPTIONS: tuple[Option, ...] = (
         _bool,
         "Use the int8-quantised embedding model (faster, cosine >= 0.98 to fp32); false for fp32.",
     ),
-    Option("BROADSHEET_EMBED_THREADS", "1", _positive_int, "ONNX Runtime threads per embedding call."),
+    Option(
+        "BROADSHEET_EMBED_THREADS", "1", _positive_int, "ONNX Runtime threads per embedding call."
+    ),
     Option(
         "BROADSHEET_LLM_URL",
         "",
@@ -194,9 +196,17 @@ OPTIONS: tuple[Option, ...] = (
         "Optional generative backend: base URL of an OpenAI-compatible server (Ollama, llama.cpp, vLLM); empty keeps everything extractive and offline.",
     ),
     Option("BROADSHEET_LLM_MODEL", "default", str, "Model name sent to the generative backend."),
-    Option("BROADSHEET_LLM_API_KEY", "", str, "Bearer token for the generative backend, if it wants one."),
     Option(
-        "BROADSHEET_LLM_TIMEOUT", "60", _positive_float, "Total deadline in seconds for one generative-backend call."
+        "BROADSHEET_LLM_API_KEY",
+        "",
+        str,
+        "Bearer token for the generative backend, if it wants one.",
+    ),
+    Option(
+        "BROADSHEET_LLM_TIMEOUT",
+        "60",
+        _positive_float,
+        "Total deadline in seconds for one generative-backend call.",
     ),
     Option(
         "BROADSHEET_PORT",

@@ -15,13 +15,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"quality gates need {DATA}, which is absent here")
+pytestmark = pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"quality gates need {DATA}, which is absent here"
+)
 
 
 @pytest.mark.parametrize("script", ["bench/extraction.py", "bench/eval_nlp.py"])
 def test_gate(script: str) -> None:
     if not (ROOT / script).exists():
         pytest.skip(f"{script} is not written yet")
-    proc = subprocess.run([sys.executable, script], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, script], cwd=ROOT, capture_output=True, text=True, timeout=1200
+    )
     print(proc.stdout[-4000:])
-    assert proc.returncode == 0, f"{script} failed its gate:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"{script} failed its gate:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    )

@@ -9,5 +9,9 @@ class EnrichConfig(AppConfig):
         from broadsheet.articles.signals import article_stored, scheduler_tick
         from broadsheet.enrich import signal_handlers
 
-        article_stored.connect(signal_handlers.on_article_stored, dispatch_uid="enrich.article_stored")
-        scheduler_tick.connect(signal_handlers.on_scheduler_tick, dispatch_uid="enrich.scheduler_tick")
+        article_stored.connect(
+            signal_handlers.on_article_stored, dispatch_uid="enrich.article_stored"
+        )
+        scheduler_tick.connect(
+            signal_handlers.on_scheduler_tick, dispatch_uid="enrich.scheduler_tick"
+        )

@@ -84,7 +84,9 @@ class DecisionState:
         article = enrichment.article
         vector = vector_from_bytes(bytes(enrichment.vector)) if enrichment.vector else None
         self.copies.add(str(article.pk), _text(article))
-        key = self.clusterer.add(str(article.pk), article.title, _text(article), article.published_at, vector)
+        key = self.clusterer.add(
+            str(article.pk), article.title, _text(article), article.published_at, vector
+        )
         if enrichment.story_id is not None:
             # The database's decision wins: a fresh process learns which row each key stands for.
             self.story_rows[key] = _live_story(enrichment.story_id)
@@ -151,4 +153,6 @@ def stories_merge(merged: list[tuple[int, int]]) -> None:
     with transaction.atomic():
         for gone, kept in merged:
             Enrichment.objects.filter(story_id=gone).update(story_id=kept)
-            Story.objects.filter(pk=gone).update(merged_into_id=kept, article_count=0, source_count=0)
+            Story.objects.filter(pk=gone).update(
+                merged_into_id=kept, article_count=0, source_count=0
+            )

@@ -19,7 +19,9 @@ class Tag(models.Model):
         TOPIC = "topic"
 
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
-    name = models.CharField(max_length=120, help_text="CamelCase display without '#', e.g. NorthKorea")
+    name = models.CharField(
+        max_length=120, help_text="CamelCase display without '#', e.g. NorthKorea"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TOPIC)
     article_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -51,13 +53,19 @@ class Story(models.Model):
     """All outlets' coverage of one event: a cluster of articles, kept up to date as they arrive."""
 
     title = models.CharField(max_length=1000, blank=True)
-    lead_article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     first_published_at = models.DateTimeField(null=True, blank=True)
     last_published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     article_count = models.PositiveIntegerField(default=0)
     source_count = models.PositiveIntegerField(default=0)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    summary = models.JSONField(default=list, blank=True, help_text="[[sentence, [citation numbers]], ...]")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.JSONField(
+        default=list, blank=True, help_text="[[sentence, [citation numbers]], ...]"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -75,8 +83,12 @@ class Enrichment(models.Model):
         DONE = "done"
         FAILED = "failed"
 
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="enrichment")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="enrichment"
+    )
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -85,13 +97,23 @@ class Enrichment(models.Model):
     seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
     key_points = models.JSONField(default=list, blank=True)
     keyphrases = models.JSONField(default=list, blank=True)
-    vector = models.BinaryField(null=True, blank=True, help_text="float32 sentence embedding of title + lead")
-    story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrichments")
+    vector = models.BinaryField(
+        null=True, blank=True, help_text="float32 sentence embedding of title + lead"
+    )
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrichments"
+    )
     duplicate_of = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="wire_copies",
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wire_copies",
         help_text="The canonical article of this one's syndicated-copy group",
     )
-    what_changed = models.JSONField(default=list, blank=True, help_text="Sentences new to the story")
+    what_changed = models.JSONField(
+        default=list, blank=True, help_text="Sentences new to the story"
+    )
 
     def __str__(self) -> str:
         return f"enrichment of {self.article_id}: {self.state}"

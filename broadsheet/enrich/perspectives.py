@@ -35,7 +35,9 @@ def perspectives(articles: Sequence[tuple[int, str, str, str]]) -> list[Perspect
         by_source.setdefault(source, []).append((article_id, f"{title}. {text}"))
     if len(by_source) < 2:
         return []
-    counts = {s: Counter(w for _, t in items for w in content_words(t)) for s, items in by_source.items()}
+    counts = {
+        s: Counter(w for _, t in items for w in content_words(t)) for s, items in by_source.items()
+    }
     total: Counter[str] = Counter()
     for c in counts.values():
         total.update(c)
@@ -46,17 +48,31 @@ def perspectives(articles: Sequence[tuple[int, str, str, str]]) -> list[Perspect
         n_mine, n_rest = sum(mine.values()) or 1, sum(rest.values()) or 1
         vocab = len(total) or 1
         weight = {
-            w: math.log((mine[w] + 1) / (n_mine + vocab)) - math.log((rest[w] + 1) / (n_rest + vocab))
+            w: math.log((mine[w] + 1) / (n_mine + vocab))
+            - math.log((rest[w] + 1) / (n_rest + vocab))
             for w in mine
             if mine[w] >= 2 or rest[w] == 0
         }
         distinctive = {w: v for w, v in weight.items() if v > 0}
-        terms = [w for w, _ in sorted(distinctive.items(), key=lambda kv: -kv[1])[:TERMS_PER_SOURCE]]
-        candidates = [s for _, t in items for s in sentences(t)[:MAX_SENTENCES] if len(s.split()) >= MIN_WORDS]
+        terms = [
+            w for w, _ in sorted(distinctive.items(), key=lambda kv: -kv[1])[:TERMS_PER_SOURCE]
+        ]
+        candidates = [
+            s for _, t in items for s in sentences(t)[:MAX_SENTENCES] if len(s.split()) >= MIN_WORDS
+        ]
         scored = sorted(
             candidates,
-            key=lambda s: -sum(distinctive.get(w, 0.0) for w in set(content_words(s))) / math.sqrt(len(s.split())),
+            key=lambda s: (
+                -sum(distinctive.get(w, 0.0) for w in set(content_words(s)))
+                / math.sqrt(len(s.split()))
+            ),
         )
-        out.append(Perspective(source=source, article_ids=[i for i, _ in items], terms=terms,
-                               sentences=scored[:SENTENCES_PER_SOURCE]))
+        out.append(
+            Perspective(
+                source=source,
+                article_ids=[i for i, _ in items],
+                terms=terms,
+                sentences=scored[:SENTENCES_PER_SOURCE],
+            )
+        )
     return out

@@ -30,14 +30,18 @@ def related_score(c: Candidate) -> float:
     return MEANING * c.similarity + TAGS * tags + RECENCY * recency
 
 
-def related_rank(*, source_id: int | None, candidates: Iterable[Candidate], k: int = 6) -> list[tuple[int, float]]:
+def related_rank(
+    *, source_id: int | None, candidates: Iterable[Candidate], k: int = 6
+) -> list[tuple[int, float]]:
     """related_rank picks up to k related articles: other outlets first, then by blended score."""
     kept = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
     kept.sort(key=lambda c: (source_id is not None and c.source_id == source_id, -related_score(c)))
     return [(c.id, round(related_score(c), 4)) for c in kept[:k]]
 
 
-def nlp_related(rows: Iterable[dict[str, Any]], *, k: int = 5, **options: Any) -> Iterator[dict[str, Any]]:
+def nlp_related(
+    rows: Iterable[dict[str, Any]], *, k: int = 5, **options: Any
+) -> Iterator[dict[str, Any]]:
     """nlp_related answers {"id","text","title"?,"source"?} rows with {"id","related":[ids]} by meaning."""
     items = list(rows)
     if not items:
@@ -48,8 +52,13 @@ def nlp_related(rows: Iterable[dict[str, Any]], *, k: int = 5, **options: Any) -
         sims[i, i] = -1.0
         order = np.argsort(-sims[i])
         candidates = [
-            Candidate(id=int(j), source_id=hash(items[j].get("source")) if items[j].get("source") else None,
-                      similarity=float(sims[i, j]), shared_tags=0, hours_apart=0.0)
+            Candidate(
+                id=int(j),
+                source_id=hash(items[j].get("source")) if items[j].get("source") else None,
+                similarity=float(sims[i, j]),
+                shared_tags=0,
+                hours_apart=0.0,
+            )
             for j in order[: 4 * k]
         ]
         own = hash(row.get("source")) if row.get("source") else None

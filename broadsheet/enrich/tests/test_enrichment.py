@@ -44,8 +44,14 @@ FOOTBALL = (
 
 def make(source: Source, n: int, title: str, text: str, hours: float = 0) -> Article:
     return Article.objects.create(
-        source=source, url=f"https://{source.host}/a/{n}", canonical_url=f"https://{source.host}/a/{n}",
-        title=title, text=text, published_at=T0 + timedelta(hours=hours), language="en", content_hash=str(n),
+        source=source,
+        url=f"https://{source.host}/a/{n}",
+        canonical_url=f"https://{source.host}/a/{n}",
+        title=title,
+        text=text,
+        published_at=T0 + timedelta(hours=hours),
+        language="en",
+        content_hash=str(n),
     )
 
 
@@ -63,9 +69,17 @@ def outlets():
 
 def test_enrichment_files_stories_copies_tags_and_related(outlets):
     a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
-    copy = make(outlets[1], 2, "Busan ferry fire: 212 evacuated", "BUSAN (Yonhap) -- " + FERRY + " (Yonhap)", 1)
+    copy = make(
+        outlets[1],
+        2,
+        "Busan ferry fire: 212 evacuated",
+        "BUSAN (Yonhap) -- " + FERRY + " (Yonhap)",
+        1,
+    )
     b = make(outlets[2], 3, "Haeundae Star passengers rescued after engine room fire", FERRY_2, 2)
-    c = make(outlets[3], 4, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24)
+    c = make(
+        outlets[3], 4, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24
+    )
     other = make(outlets[1], 5, "Ulsan Hyundai clinch K League title", FOOTBALL, 30)
     for article in (a, copy, b, c, other):
         article_enrich(article_id=article.pk)
@@ -101,7 +115,10 @@ def test_hostile_articles_are_enriched_within_bounds(outlets):
         ("One", "Word"),
         ("Huge", "The council debated the harbour budget again. " * 30_000),
         ("Injection", inject),
-        ("Korean", "서울 시청은 월요일 새로운 대중교통 계획을 발표했다. 시장은 버스 노선을 확대하겠다고 말했다."),
+        (
+            "Korean",
+            "서울 시청은 월요일 새로운 대중교통 계획을 발표했다. 시장은 버스 노선을 확대하겠다고 말했다.",
+        ),
         ("Mixed", "Seoul announced a plan. 서울시는 계획을 발표했다. Le maire a parlé."),
     ]
     for n, (title, text) in enumerate(cases):
@@ -137,7 +154,9 @@ def test_a_second_process_replays_decisions_and_agrees(outlets):
     article_enrich(article_id=a.pk)
     article_enrich(article_id=b.pk)
     decisions.reset()  # a fresh worker process: it must learn the earlier decisions from the database
-    c = make(outlets[3], 3, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24)
+    c = make(
+        outlets[3], 3, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24
+    )
     article_enrich(article_id=c.pk)
     stories = set(Enrichment.objects.values_list("story_id", flat=True))
     assert len(stories) == 1
@@ -147,7 +166,9 @@ def test_ask_perspectives_and_wrapup_read_the_enriched_story(outlets):
     from broadsheet.enrich.selectors import article_ask, story_perspectives, wrapup
 
     a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
-    c = make(outlets[3], 4, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24)
+    c = make(
+        outlets[3], 4, "Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3, 24
+    )
     other = make(outlets[1], 5, "Ulsan Hyundai clinch K League title", FOOTBALL, 30)
     for article in (a, c, other):
         article_enrich(article_id=article.pk)

@@ -1,14 +1,22 @@
 from broadsheet.enrich.perspectives import perspectives
 
-A = ("Unions say the pension reform will cut benefits for millions of retired workers and vow strikes. "
-     "Union leaders said retired workers would lose benefits under the pension plan. The strikes begin Monday.")
-B = ("Markets welcomed the pension reform, which the finance ministry says will save billions and calm bond "
-     "investors. Bond yields fell as investors welcomed the savings. The finance ministry said markets were reassured.")
+A = (
+    "Unions say the pension reform will cut benefits for millions of retired workers and vow strikes. "
+    "Union leaders said retired workers would lose benefits under the pension plan. The strikes begin Monday."
+)
+B = (
+    "Markets welcomed the pension reform, which the finance ministry says will save billions and calm bond "
+    "investors. Bond yields fell as investors welcomed the savings. The finance ministry said markets were reassured."
+)
 
 
 def test_each_source_gets_its_own_angle():
-    result = {p.source: p for p in perspectives([(1, "Labour Daily", "Pension reform", A),
-                                                 (2, "Money Times", "Pension reform", B)])}
+    result = {
+        p.source: p
+        for p in perspectives(
+            [(1, "Labour Daily", "Pension reform", A), (2, "Money Times", "Pension reform", B)]
+        )
+    }
     assert set(result) == {"Labour Daily", "Money Times"}
     assert {"retired", "strikes"} & set(result["Labour Daily"].terms)
     assert {"bond", "investors", "markets"} & set(result["Money Times"].terms)

@@ -15,7 +15,9 @@ class Command(BaseCommand):
             "--feed", type=int, action="append", help="Feed id (repeatable); default all active"
         )
 
-    def handle(self, *args: object, feed: list[int] | None, no_drain: bool, **options: object) -> None:
+    def handle(
+        self, *args: object, feed: list[int] | None, no_drain: bool, **options: object
+    ) -> None:
         ids = feed or list(Feed.objects.filter(active=True).values_list("id", flat=True))
         new = 0
         for start in range(0, len(ids), 50):
