@@ -45,7 +45,7 @@ def test_article_page_has_everything_the_issue_lists(client, world):
     response = client.get(f"/articles/{copy.pk}/")
     page = text_of(response)
     assert response.status_code == 200
-    assert f"<h1>{copy.title}</h1>" in page
+    assert f'<h1 lang="en">{copy.title}</h1>' in page  # the headline in its own language
     assert copy.source.name in page and "By Kim Min-ji" in page
     assert '<time datetime="' in page and "minutes ago</time>" in page
     assert f'<link rel="canonical" href="{copy.canonical_url}">' in page
@@ -108,7 +108,7 @@ def test_ask_without_javascript_renders_the_whole_page_with_the_answer(client, w
         f"/articles/{article.pk}/ask/", {"q": "How many passengers were evacuated?"}
     )
     page = text_of(response)
-    assert response.status_code == 200 and "<h1>" in page
+    assert response.status_code == 200 and "<h1" in page
     answer = page.split('id="answer"', 1)[1].split("</div>", 1)[0]
     assert "212" in answer
     assert 'class="cite" href="/articles/' in answer
@@ -123,7 +123,7 @@ def test_ask_with_htmx_returns_only_the_answer(client, world):
     )
     page = text_of(response)
     assert response.status_code == 200
-    assert page.lstrip().startswith('<div id="answer"') and "<h1>" not in page
+    assert page.lstrip().startswith('<div id="answer"') and "<h1" not in page
     assert "212" in page and 'class="cite"' in page
 
 
