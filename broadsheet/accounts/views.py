@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -41,25 +39,11 @@ from broadsheet.core.ratelimit import (
     ratelimit_check,
     ratelimit_hit,
 )
+from broadsheet.core.redirects import safe_next
 
 # The sign-in waiting for its second factor: user id, backend, when, where to go next.
 SESSION_PENDING = "accounts_2fa_pending"
 PENDING_MAX_AGE = 300
-
-
-def safe_next(request: HttpRequest, default: str = "/") -> str:
-    """safe_next is the request's next= when it is a path on this site, else default."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Encoded slashes too: some proxies and browsers decode them before reading the authority.
-    decoded = unquote(target)
-    if (
-        target.startswith("/")
-        and not decoded.startswith(("//", "/\\"))
-        and url_has_allowed_host_and_scheme(target, allowed_hosts=set(), require_https=False)
-        and url_has_allowed_host_and_scheme(decoded, allowed_hosts=set(), require_https=False)
-    ):
-        return target
-    return default
 
 
 def _limit(name: str, key: str, cost: int = 1) -> None:

@@ -20,7 +20,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from broadsheet.articles.models import Article
@@ -28,6 +27,7 @@ from broadsheet.community import selectors, services
 from broadsheet.community.models import Comment, CommentReport, CommentState
 from broadsheet.community.services import CommentError, CommentForbidden
 from broadsheet.core.ratelimit import RateLimited, client_ip
+from broadsheet.core.redirects import safe_next
 from broadsheet.enrich.models import Story, Tag
 from broadsheet.ingest.models import Source
 from broadsheet.reading import selectors as reading_selectors
@@ -64,13 +64,8 @@ def article_url(article: Article) -> str:
 
 
 def _next(request: HttpRequest, default: str) -> str:
-    """_next is the same-site page a form came from (its "next" field), else default."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target.split("#", 1)[0]
-    return default
+    """_next is the same-site page a form came from (its "next" field, without a fragment), else default."""
+    return safe_next(request, default).split("#", 1)[0]
 
 
 def _signed_out(request: HttpRequest) -> HttpResponse:
@@ -312,21 +307,26 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponseBase:
             return render(request, "community/edit.html", context, status=status)
         if _htmx(request):
             comment.can_edit = services.comment_editable(comment=comment, user=request.user)  # type: ignore[attr-defined]
-            return render(
-                request,
-                "community/_comment_body.html",
-                {
-                    "c": comment,
-                    "article": comment.article,
-                    "next": back,
-                    "reply": comment.parent_id is not None,
-                },
-            )
+            return _comment_fragment(request, comment, back)
         return HttpResponseRedirect(f"{back}#comment-{comment.pk}")
     if not services.comment_editable(comment=comment, user=request.user):
         return _problem(request, "This comment can no longer be edited.", 403, back=back)
     template = "community/_edit_form.html" if _htmx(request) else "community/edit.html"
     return render(request, template, context)
+
+
+def _comment_fragment(request: HttpRequest, comment: Comment, back: str) -> HttpResponse:
+    """_comment_fragment renders one comment alone, for htmx to swap in after an edit or delete."""
+    return render(
+        request,
+        "community/_comment_body.html",
+        {
+            "c": comment,
+            "article": comment.article,
+            "next": back,
+            "reply": comment.parent_id is not None,
+        },
+    )
 
 
 @require_POST
@@ -338,16 +338,7 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     services.comment_delete(user=request.user, comment=comment)  # type: ignore[arg-type]
     back = _next(request, article_url(comment.article))
     if _htmx(request):
-        return render(
-            request,
-            "community/_comment_body.html",
-            {
-                "c": comment,
-                "article": comment.article,
-                "next": back,
-                "reply": comment.parent_id is not None,
-            },
-        )
+        return _comment_fragment(request, comment, back)
     return HttpResponseRedirect(f"{back}#comments")
 
 
