@@ -1,7 +1,7 @@
 """The ingest pipeline, top to bottom: schedule → fetch → parse → dedupe → extract → sanitize → store.
 
 Each step lives in its own module; this file only calls them in order. Enrichment and indexing
-hang off `signals.article_stored`, sent once the article is committed.
+hang off `signals.articles_stored`, sent once the article is committed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from broadsheet.articles import services
-from broadsheet.articles.extract import ChallengePage, NotAnArticle, extract_article
+from broadsheet.articles.extract import ChallengePage, Extracted, NotAnArticle, extract_article
 from broadsheet.articles.models import FeedEntry
 from broadsheet.ingest import schedule
-from broadsheet.ingest.fetch import FetchRequest, fetch_many
+from broadsheet.ingest.fetch import FetchRequest, fetch_iter
 from broadsheet.ingest.models import Feed
 from broadsheet.ingest.services import feed_record_challenge, feeds_poll
 
@@ -65,8 +65,9 @@ def entries_process(*, entry_ids: list[int]) -> int:
         .select_related("feed__source")
         .order_by("id")
     )
-    results = fetch_many([FetchRequest(e.url, robots=True, accept=PAGE_ACCEPT) for e in entries])
-    stored = 0
+    # Pages are extracted as they arrive, while the rest of the batch is still being fetched.
+    results = fetch_iter([FetchRequest(e.url, robots=True, accept=PAGE_ACCEPT) for e in entries])
+    ready: list[tuple[services.PageOrigin, Extracted]] = []
     for entry, result in zip(entries, results, strict=True):
         if result.error is not None:
             retry = result.error.kind in RETRYABLE or (result.error.status or 0) >= 500
@@ -90,12 +91,37 @@ def entries_process(*, entry_ids: list[int]) -> int:
         origin = services.PageOrigin(
             url=entry.url, final_url=result.final_url, feed=entry.feed, entry=entry
         )
-        try:
-            services.article_store(origin=origin, extracted=extracted)
-        except services.ArticleRefused as exc:
-            services.entry_mark(entry=entry, state=FeedEntry.State.SKIPPED, error=str(exc))
-            continue
-        stored += 1
+        ready.append((origin, extracted))
+    return _store(ready)
+
+
+def _store(ready: list[tuple[services.PageOrigin, Extracted]]) -> int:
+    """_store saves a batch in one transaction; if that fails, page by page, so one bad page loses only itself."""
+    try:
+        outcomes = services.articles_store(pages=ready)
+    except Exception:  # noqa: BLE001 - retried one by one below, where the culprit is named
+        log.exception("storing a batch of %d articles failed; storing them one by one", len(ready))
+        outcomes = []
+        for page in ready:
+            try:
+                outcomes += services.articles_store(pages=[page])
+            except Exception as exc:  # noqa: BLE001 - recorded on the entry, retried later
+                log.exception("storing %s failed", page[0].url)
+                if page[0].entry is not None:
+                    services.entry_mark(
+                        entry=page[0].entry,
+                        state=FeedEntry.State.FAILED,
+                        error=f"could not store: {exc}",
+                        retry=True,
+                    )
+                outcomes.append(services.StoreResult(None))
+    stored = 0
+    for (origin, _), outcome in zip(ready, outcomes, strict=True):
+        if outcome.refused and origin.entry is not None:
+            services.entry_mark(
+                entry=origin.entry, state=FeedEntry.State.SKIPPED, error=outcome.refused
+            )
+        stored += outcome.article_id is not None
     return stored
 
 

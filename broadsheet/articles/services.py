@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -19,7 +19,8 @@ from broadsheet.articles.dedupe import canonical_url, content_hash
 from broadsheet.articles.extract import ChallengePage, Extracted, NotAnArticle, extract_article
 from broadsheet.articles.models import Article, FeedEntry, Tombstone
 from broadsheet.articles.sanitize import sanitize_html
-from broadsheet.articles.signals import article_stored
+from broadsheet.articles.signals import articles_stored
+from broadsheet.core.db import commit_without_flush_wait
 from broadsheet.ingest.models import Feed, Source
 from broadsheet.ingest.parse import ParsedEntry
 from broadsheet.ingest.services import host_of, source_for_host
@@ -119,17 +120,22 @@ class PageOrigin:
     entry: FeedEntry | None = None
 
 
-def article_store(*, origin: PageOrigin, extracted: Extracted) -> tuple[Article, bool]:
-    """article_store sanitizes and saves an extracted article once per canonical URL; idempotent."""
+@dataclass
+class _Prepared:
+    origin: PageOrigin
+    canon: str
+    fields: dict[str, object]
+    lead_image: str
+
+
+def _prepare(origin: PageOrigin, extracted: Extracted) -> _Prepared:
+    # Everything that needs no database happens before the transaction opens.
     final = origin.final_url or origin.url
-    canon = canonical_url(final)
     entry = origin.entry
-    body_html = sanitize_html(extracted.html, base_url=final)
     title = (extracted.title or (entry.title if entry else "") or final)[:1000]
     published = (entry.published_at if entry else None) or extracted.published
-    source = _source_for(origin, final)
-    defaults = {
-        "source": source,
+    fields: dict[str, object] = {
+        "source": _source_for(origin, final),
         "feed": origin.feed,
         "url": final[:2000],
         "title": title,
@@ -140,29 +146,101 @@ def article_store(*, origin: PageOrigin, extracted: Extracted) -> tuple[Article,
         else None,
         "fetched_at": timezone.now(),
         "language": extracted.lang[:16],
-        "body_html": body_html,
+        "body_html": sanitize_html(extracted.html, base_url=final),
         "text": extracted.text,
         "summary": entry.summary if entry else "",
         "lead_image": extracted.lead_image[:2000],
         "word_count": len(extracted.text.split()),
         "content_hash": content_hash(extracted.text),
     }
+    return _Prepared(origin, canonical_url(final)[:2000], fields, extracted.lead_image)
+
+
+@dataclass
+class StoreResult:
+    """What storing one page did: the article it is (None when refused), and whether it is new."""
+
+    article_id: int | None
+    created: bool = False
+    refused: str = ""
+
+
+def articles_store(*, pages: Sequence[tuple[PageOrigin, Extracted]]) -> list[StoreResult]:
+    """articles_store sanitizes and saves extracted pages once per canonical URL, in one transaction.
+
+    Idempotent: a URL already stored keeps its article (the entry is linked to it), a tombstoned
+    URL is refused. One commit and a handful of statements per batch rather than per article:
+    on PostgreSQL each statement is a round trip (bench/ingest.py). `articles_stored` is sent
+    once the batch is committed. Results come back in the order of `pages`.
+    """
+    prepared = [_prepare(origin, extracted) for origin, extracted in pages]
+    canons = sorted({p.canon for p in prepared})
     with transaction.atomic():
-        if Tombstone.objects.filter(canonical_url=canon).exists():
-            raise ArticleRefused(f"{canon} is tombstoned")
-        article, created = Article.objects.get_or_create(
-            canonical_url=canon[:2000], defaults=defaults
-        )
-        if entry is not None:
-            FeedEntry.objects.filter(pk=entry.pk).update(
-                article=article, state=FeedEntry.State.DONE, error="", updated_at=timezone.now()
+        commit_without_flush_wait()
+        dead: set[str] = set()
+        known: dict[str, int] = {}
+        for part in _chunks(canons):
+            dead.update(
+                Tombstone.objects.filter(canonical_url__in=part).values_list(
+                    "canonical_url", flat=True
+                )
             )
-        if created and extracted.lead_image and source is not None:
-            _remember_image_host(source, extracted.lead_image)
-        transaction.on_commit(
-            partial(article_stored.send, sender=Article, article_id=article.pk, created=created)
+            known.update(
+                Article.objects.filter(canonical_url__in=part).values_list("canonical_url", "id")
+            )
+        new: dict[str, _Prepared] = {}
+        for p in prepared:
+            if p.canon not in dead and p.canon not in known:
+                new.setdefault(p.canon, p)
+        # ignore_conflicts: a concurrent worker may store the same URL; the unique key keeps one.
+        Article.objects.bulk_create(
+            [Article(canonical_url=canon, **p.fields) for canon, p in new.items()],
+            ignore_conflicts=True,
         )
-    return article, created
+        created: dict[str, int] = {}
+        for part in _chunks(list(new)):
+            created.update(
+                Article.objects.filter(canonical_url__in=part).values_list("canonical_url", "id")
+            )
+        ids = {**created, **known}
+        results: list[StoreResult] = []
+        linked: list[FeedEntry] = []
+        now = timezone.now()
+        for p in prepared:
+            if p.canon in dead:
+                results.append(StoreResult(None, refused=f"{p.canon} is tombstoned"))
+                continue
+            results.append(StoreResult(ids[p.canon], created=p.canon in created))
+            entry = p.origin.entry
+            if entry is not None:
+                entry.article_id, entry.state = ids[p.canon], FeedEntry.State.DONE
+                entry.error, entry.updated_at = "", now
+                linked.append(entry)
+        FeedEntry.objects.bulk_update(linked, ["article", "state", "error", "updated_at"])
+        for p in new.values():
+            source = p.fields["source"]
+            if p.lead_image and isinstance(source, Source):
+                _remember_image_host(source, p.lead_image)
+        article_ids = sorted({r.article_id for r in results if r.article_id is not None})
+        created_ids = sorted(created.values())
+        if article_ids:
+            transaction.on_commit(
+                partial(
+                    articles_stored.send,
+                    sender=Article,
+                    article_ids=article_ids,
+                    created_ids=created_ids,
+                )
+            )
+    return results
+
+
+def article_store(*, origin: PageOrigin, extracted: Extracted) -> tuple[Article, bool]:
+    """article_store stores one extracted page (see articles_store); raises ArticleRefused when tombstoned."""
+    (result,) = articles_store(pages=[(origin, extracted)])
+    if result.article_id is None:
+        raise ArticleRefused(result.refused)
+    return Article.objects.get(pk=result.article_id), result.created
 
 
 class ArticleRefused(Exception):

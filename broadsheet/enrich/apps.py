@@ -6,11 +6,11 @@ class EnrichConfig(AppConfig):
     label = "enrich"
 
     def ready(self) -> None:
-        from broadsheet.articles.signals import article_stored, scheduler_tick
+        from broadsheet.articles.signals import articles_stored, scheduler_tick
         from broadsheet.enrich import signal_handlers
 
-        article_stored.connect(
-            signal_handlers.on_article_stored, dispatch_uid="enrich.article_stored"
+        articles_stored.connect(
+            signal_handlers.on_articles_stored, dispatch_uid="enrich.articles_stored"
         )
         scheduler_tick.connect(
             signal_handlers.on_scheduler_tick, dispatch_uid="enrich.scheduler_tick"

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def on_article_stored(*, article_id: int, created: bool, **kwargs: Any) -> None:
-    """on_article_stored queues a new article's enrichment (the signal is sent after commit)."""
+def on_articles_stored(*, created_ids: list[int], **kwargs: Any) -> None:
+    """on_articles_stored queues the new articles' enrichment (the signal is sent after commit)."""
     from django.conf import settings
 
-    if created and settings.BROADSHEET["BROADSHEET_ENRICH"]:
+    if created_ids and settings.BROADSHEET["BROADSHEET_ENRICH"]:
         from broadsheet.enrich.tasks import article_enrich_task
 
-        article_enrich_task.enqueue(article_id)
+        for article_id in created_ids:
+            article_enrich_task.enqueue(article_id)
 
 
 def on_scheduler_tick(*, stale_after: int, **kwargs: Any) -> None:

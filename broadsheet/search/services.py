@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Substr
 
 from broadsheet.articles.models import Article
+from broadsheet.core.db import commit_without_flush_wait
 from broadsheet.enrich.models import ArticleTag
 from broadsheet.search.index import IndexRow, index_row, ts_lexeme
 
@@ -130,9 +131,16 @@ def _write(rows: list[IndexRow], gone: list[int]) -> None:
 
 def search_index_article(*, article_id: int) -> None:
     """search_index_article (re)indexes one article, or drops its row when the article is gone; idempotent."""
-    rows = _rows([article_id])
+    search_index_articles(article_ids=[article_id])
+
+
+def search_index_articles(*, article_ids: Sequence[int]) -> None:
+    """search_index_articles (re)indexes a batch of articles in one transaction; gone ones lose their rows."""
+    rows = _rows(list(article_ids))
+    found = {row.article_id for row in rows}
     with transaction.atomic():
-        _write(rows, [] if rows else [article_id])
+        commit_without_flush_wait()
+        _write(rows, [i for i in article_ids if i not in found])
 
 
 def search_index_rebuild(*, batch_size: int = 1000) -> int:
@@ -143,6 +151,7 @@ def search_index_rebuild(*, batch_size: int = 1000) -> int:
         if not rows:
             break
         with transaction.atomic():
+            commit_without_flush_wait()
             _write(rows, [])
         done += len(rows)
         after = rows[-1].article_id

@@ -11,18 +11,18 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def _index(article_id: int) -> None:
-    from broadsheet.search.services import search_index_article
+def _index(*article_ids: int) -> None:
+    from broadsheet.search.services import search_index_articles
 
     try:
-        search_index_article(article_id=article_id)
-    except Exception:  # noqa: BLE001 - the article is stored; `broadsheet search-reindex` repairs the index
-        logger.exception("search: indexing article %s failed", article_id)
+        search_index_articles(article_ids=article_ids)
+    except Exception:  # noqa: BLE001 - the articles are stored; `broadsheet search-reindex` repairs the index
+        logger.exception("search: indexing articles %s failed", list(article_ids))
 
 
-def on_article_stored(*, article_id: int, **kwargs: Any) -> None:
-    """on_article_stored indexes the article at once (the signal is sent after commit); failures are logged."""
-    _index(article_id)
+def on_articles_stored(*, article_ids: list[int], **kwargs: Any) -> None:
+    """on_articles_stored indexes a stored batch at once (the signal is sent after commit); failures are logged."""
+    _index(*article_ids)
 
 
 def on_enrichment_saved(*, instance: Any, **kwargs: Any) -> None:

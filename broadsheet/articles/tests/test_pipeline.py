@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from broadsheet.articles import services
 from broadsheet.articles.models import Article, FeedEntry, Tombstone
 from broadsheet.articles.pipeline import feeds_refresh
 from broadsheet.articles.services import article_delete
-from broadsheet.articles.signals import article_stored
+from broadsheet.articles.signals import articles_stored
 from broadsheet.articles.tests.pages import article_html, rss, site
 from broadsheet.ingest.models import Feed, FetchLog
 from broadsheet.ingest.services import feed_create
@@ -29,14 +30,14 @@ def test_feed_to_articles_end_to_end(publisher):
         headers={"ETag": '"v1"'},
     )
     stored = []
-    article_stored.connect(
-        lambda **kw: stored.append(kw["article_id"]), weak=False, dispatch_uid="t1"
+    articles_stored.connect(
+        lambda **kw: stored.extend(kw["created_ids"]), weak=False, dispatch_uid="t1"
     )
     try:
         feed = subscribe(publisher.url("/feed.xml"))
         assert feeds_refresh(feed_ids=[feed.id]) == 3
     finally:
-        article_stored.disconnect(dispatch_uid="t1")
+        articles_stored.disconnect(dispatch_uid="t1")
     articles = list(Article.objects.order_by("title"))
     assert [a.title for a in articles] == [f"Harbour story number {i}" for i in range(3)]
     first = articles[0]
@@ -172,6 +173,62 @@ def test_hostile_page_does_not_stop_the_batch(publisher):
     failed = FeedEntry.objects.exclude(state=FeedEntry.State.DONE)
     assert {e.url for e in failed} == {publisher.url("/deep"), publisher.url("/empty")}
     assert all(e.error for e in failed)
+
+
+def test_a_batch_is_stored_together_and_one_unstorable_page_loses_only_itself(
+    publisher, monkeypatch
+):
+    urls = site(publisher, articles=4)
+    publisher.add(
+        "/feed.xml",
+        rss([(f"g{i}", u, f"Harbour story number {i}") for i, u in enumerate(urls)]),
+        content_type="application/rss+xml",
+    )
+    real = services.sanitize_html
+
+    def fragile(html, *, base_url):
+        if base_url.endswith("/news/2"):
+            raise ValueError("sanitizer choked")
+        return real(html, base_url=base_url)
+
+    monkeypatch.setattr(services, "sanitize_html", fragile)
+    feed = subscribe(publisher.url("/feed.xml"))
+    assert feeds_refresh(feed_ids=[feed.id]) == 4
+    assert sorted(a.url for a in Article.objects.all()) == sorted(
+        u for u in urls if not u.endswith("/news/2")
+    )
+    bad = FeedEntry.objects.get(url=urls[2])
+    assert bad.state == FeedEntry.State.FAILED and "sanitizer choked" in bad.error
+    assert bad.attempts < services.MAX_ATTEMPTS  # retried later
+    assert FeedEntry.objects.filter(state=FeedEntry.State.DONE).count() == 3
+
+
+def test_one_batch_one_signal_with_created_and_linked_ids(publisher):
+    urls = site(publisher, articles=3)
+    publisher.add(
+        "/a.xml",
+        rss([(f"a{i}", u, f"T{i}") for i, u in enumerate(urls[:2])]),
+        content_type="application/rss+xml",
+    )
+    publisher.add(
+        "/b.xml",
+        rss([(f"b{i}", u, f"T{i}") for i, u in enumerate(urls)]),
+        content_type="application/rss+xml",
+    )
+    sent = []
+    articles_stored.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="t2")
+    try:
+        feeds_refresh(feed_ids=[subscribe(publisher.url("/a.xml")).id])
+        feeds_refresh(feed_ids=[subscribe(publisher.url("/b.xml")).id])
+    finally:
+        articles_stored.disconnect(dispatch_uid="t2")
+    ids = {a.url: a.id for a in Article.objects.all()}
+    first = sorted(ids[u] for u in urls[:2])
+    # The second feed's copies of the first two are linked before any fetch; only the third is new.
+    assert [(s["article_ids"], s["created_ids"]) for s in sent] == [
+        (first, first),
+        ([ids[urls[2]]], [ids[urls[2]]]),
+    ]
 
 
 def test_robots_txt_is_respected_for_pages(publisher):

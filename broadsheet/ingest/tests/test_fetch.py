@@ -27,7 +27,15 @@ import pytest
 from django.conf import settings
 
 from broadsheet.core.testing import FixtureRequestHandler, FixtureServer, Response
-from broadsheet.ingest.fetch import FetchRequest, FetchResult, fetch, fetch_many, robots, transport
+from broadsheet.ingest.fetch import (
+    FetchRequest,
+    FetchResult,
+    fetch,
+    fetch_iter,
+    fetch_many,
+    robots,
+    transport,
+)
 
 MiB = 1 << 20
 TLS = Path(__file__).parent / "testdata" / "fetch" / "tls"
@@ -761,6 +769,40 @@ def test_fetch_many_keeps_order_and_survives_hostile_urls(
     kinds = [r.error.kind if r.error else None for r in results]
     assert kinds == [None, "timeout", "refused", "too_large", "refused", None]
     assert (results[0].content, results[-1].content) == (b"first", b"second")
+
+
+def test_fetch_iter_hands_out_early_pages_while_later_ones_load(
+    publisher: FixtureServer,
+) -> None:
+    release = threading.Event()
+
+    def late(handler: FixtureRequestHandler) -> None:
+        release.wait(5)
+        send(handler, head(Content_Length="4") + b"late")
+
+    publisher.routes["/late"] = late
+    urls = [publisher.add("/early", b"early"), publisher.url("/late")]
+    results = fetch_iter([FetchRequest(url) for url in urls])
+    first = next(results)  # arrives although /late has not answered yet
+    assert (first.url, first.content) == (urls[0], b"early")
+    release.set()
+    second = next(results)
+    assert (second.url, second.content, second.error) == (urls[1], b"late", None)
+    assert list(results) == []
+    assert list(fetch_iter([])) == []
+
+
+def test_fetch_iter_reports_a_broken_loop_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import broadsheet.ingest.fetch as fetch_module
+
+    def broken(limits: Any) -> Any:
+        raise OSError("no sockets left")
+
+    monkeypatch.setattr(fetch_module, "new_client", broken)
+    with pytest.raises(OSError, match="no sockets left"):
+        list(fetch_iter([FetchRequest("http://127.0.0.1:9/")]))
 
 
 def test_fetch_many_limits_fetches_per_host(

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from broadsheet.articles.models import Article
-from broadsheet.articles.signals import article_stored
+from broadsheet.articles.signals import articles_stored
 from broadsheet.enrich.models import ArticleTag, Enrichment, Tag
 from broadsheet.ingest.models import Source
 from broadsheet.search import services
@@ -36,7 +36,7 @@ def _no_enrichment(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make() -> MakeArticle:
-    """make stores an article and announces it the way the pipeline does (article_stored)."""
+    """make stores an article and announces it the way the pipeline does (articles_stored)."""
 
     def _make(
         title: str,
@@ -55,7 +55,7 @@ def make() -> MakeArticle:
             canonical_url=f"https://example.test/{n}", content_hash=str(n),
         )  # fmt: skip
         if announce:
-            article_stored.send(sender=Article, article_id=article.pk, created=True)
+            articles_stored.send(sender=Article, article_ids=[article.pk], created_ids=[article.pk])
         return article
 
     return _make
@@ -117,14 +117,14 @@ def test_the_pipelines_store_indexes_after_commit(django_capture_on_commit_callb
 def test_index_failure_is_logged_and_loses_nothing(
     make: MakeArticle, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(*, article_id: int) -> None:
+    def broken(*, article_ids: list[int]) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "search_index_article", broken)
+    monkeypatch.setattr(services, "search_index_articles", broken)
     with caplog.at_level(logging.ERROR, logger="broadsheet.search"):
         article = make("Still stored")
     assert Article.objects.filter(pk=article.pk).exists()
-    assert "indexing article" in caplog.text and "disk full" in caplog.text
+    assert "indexing articles" in caplog.text and "disk full" in caplog.text
 
 
 def test_case_and_accents_fold(make: MakeArticle) -> None:
