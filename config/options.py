@@ -32,6 +32,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"must be 0 or more: {raw!r}")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -226,6 +233,24 @@ OPTIONS: tuple[Option, ...] = (
         "false",
         _bool,
         "Production mode behind HTTPS: HSTS (with preload), redirect to https, secure cookies, and X-Forwarded-Proto trusted from the proxy in front.",
+    ),
+    Option(
+        "BROADSHEET_PAGE_CACHE_SECONDS",
+        "60",
+        _non_negative_int,
+        "Seconds a page rendered for a signed-out reader is served again to other signed-out readers (same URL and language); 0 turns the page cache off. Signed-in readers always get a fresh page.",
+    ),
+    Option(
+        "BROADSHEET_PAGE_CACHE_URL",
+        "",
+        str,
+        "Where cached pages live: empty for each web process's own memory (BROADSHEET_PAGE_CACHE_ENTRIES pages), or redis://host:6379/1 to share them between processes and hosts.",
+    ),
+    Option(
+        "BROADSHEET_PAGE_CACHE_ENTRIES",
+        "500",
+        _positive_int,
+        "Most pages one web process keeps in memory when BROADSHEET_PAGE_CACHE_URL is empty (a page is 20-80 KB).",
     ),
     # --- images (images/) ---
     Option(

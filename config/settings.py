@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "broadsheet.web.middleware.ExactVaryMiddleware",  # outside Locale/Session: /img/ varies on Accept only
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After Locale (the language is part of the key); a hit skips everything below it, whose
+    # headers (CSP, frame options, …) were stored with the page.
+    "broadsheet.web.pagecache.AnonymousPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,7 +161,24 @@ def _cache(url: str) -> dict[str, object]:
     }
 
 
-CACHES = {"default": _cache(OPT["BROADSHEET_CACHE_URL"])}
+def _page_cache(url: str, entries: int) -> dict[str, object]:
+    # Pages may differ per process for a few seconds: a memory cache per process is enough, and
+    # the fastest; Redis shares them when several hosts serve the site.
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url:
+        raise ValueError(f"BROADSHEET_PAGE_CACHE_URL: unsupported scheme in {url!r}")
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "broadsheet-pages",
+        "OPTIONS": {"MAX_ENTRIES": entries, "CULL_FREQUENCY": 4},
+    }
+
+
+CACHES = {
+    "default": _cache(OPT["BROADSHEET_CACHE_URL"]),
+    "pages": _page_cache(OPT["BROADSHEET_PAGE_CACHE_URL"], OPT["BROADSHEET_PAGE_CACHE_ENTRIES"]),
+}
 
 
 def _email(url: str) -> dict[str, object]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from broadsheet.articles.models import Article
 from broadsheet.enrich import decisions
 from broadsheet.enrich.cluster import story_title, what_changed
-from broadsheet.enrich.hashtags import Hashtag, hashtags, keyphrases
+from broadsheet.enrich.hashtags import Hashtag, TagInput, hashtags_many, keyphrases
 from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story, Tag
 from broadsheet.enrich.related import Candidate, related_rank
 from broadsheet.enrich.summarize import key_points, story_summary
@@ -25,6 +25,9 @@ from broadsheet.enrich.vindex import vector_to_bytes
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+ENRICH_BATCH = (
+    20  # articles per re-queued task, as many as one page-fetch task stores (ENTRY_BATCH)
+)
 TEXT_CHARS = 60_000  # a 200,000-word page is enriched from its first ~10,000 words
 LEAD_CHARS = 600
 STORY_SUMMARY_ARTICLES = 8
@@ -40,18 +43,35 @@ class Computed:
 
 def article_compute(*, article: Article) -> Computed:
     """article_compute runs the pure, parallel-safe enrichment steps on one article."""
-    text = (article.text or "")[:TEXT_CHARS]
-    return Computed(
-        vector=_embed(article.title, text),
-        tags=hashtags(title=article.title, text=text, lang=article.language or "en", k=8),
-        keyphrases=keyphrases(title=article.title, text=text, k=10),
-        key_points=key_points(text, title=article.title, n=3),
+    return articles_compute(articles=[article])[0]
+
+
+def articles_compute(*, articles: list[Article]) -> list[Computed]:
+    """articles_compute runs the pure enrichment steps on several articles, NER as one batch."""
+    texts = [(article.text or "")[:TEXT_CHARS] for article in articles]
+    tags = hashtags_many(
+        [
+            TagInput(a.title, text, a.language or "en")
+            for a, text in zip(articles, texts, strict=True)
+        ],
+        k=8,
     )
+    return [
+        Computed(
+            vector=_embed(article.title, text),
+            tags=article_tags,
+            keyphrases=keyphrases(title=article.title, text=text, k=10),
+            key_points=key_points(text, title=article.title, n=3),
+        )
+        for article, text, article_tags in zip(articles, texts, tags, strict=True)
+    ]
 
 
 def _embed(title: str, text: str) -> np.ndarray | None:
     from broadsheet.enrich.embed import ModelMissing, article_text, embed_texts
 
+    # One text per call: the int8 model's vectors would shift with their batch neighbours, and at
+    # article length a batch is slower anyway (padding; bench/enrich.py).
     try:
         return embed_texts([article_text(title, text[:LEAD_CHARS])])[0]
     except ModelMissing as exc:
@@ -62,27 +82,69 @@ def _embed(title: str, text: str) -> np.ndarray | None:
 
 def article_enrich(*, article_id: int) -> Enrichment | None:
     """article_enrich computes and stores everything enrichment adds to one article; idempotent."""
-    article = Article.objects.select_related("source").filter(pk=article_id).first()
-    if article is None:
-        return None
-    enrichment, _ = Enrichment.objects.get_or_create(article=article)
-    if enrichment.state == Enrichment.State.DONE:
-        return enrichment
+    outcome = _enrich(article_ids=[article_id]).get(article_id)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def articles_enrich(*, article_ids: list[int]) -> list[int]:
+    """articles_enrich enriches a batch of articles in the given (arrival) order; returns those that failed.
+
+    One article failing never loses the others: it is marked FAILED for the scheduler to retry.
+    """
+    outcomes = _enrich(article_ids=article_ids)
+    return [pk for pk, outcome in outcomes.items() if isinstance(outcome, Exception)]
+
+
+def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | None]:
+    found = Article.objects.select_related("source").in_bulk(article_ids)
+    outcomes: dict[int, Enrichment | Exception | None] = {pk: None for pk in article_ids}
+    todo: list[tuple[Article, Enrichment]] = []
+    for pk in dict.fromkeys(article_ids):
+        if pk not in found:
+            continue
+        enrichment, _ = Enrichment.objects.get_or_create(article=found[pk])
+        outcomes[pk] = enrichment
+        if enrichment.state != Enrichment.State.DONE:
+            todo.append((found[pk], enrichment))
+    if not todo:
+        return outcomes
+    computed = _compute_each([article for article, _ in todo])
+    # Stored one by one, in order: story clustering is online, and each article commits alone.
+    for (article, enrichment), result in zip(todo, computed, strict=True):
+        try:
+            if isinstance(result, Exception):
+                raise result
+            with transaction.atomic():
+                _store(article, enrichment, result)
+        except Exception as exc:
+            log.exception("enrichment of article %s failed", article.pk)
+            Enrichment.objects.filter(pk=article.pk).update(
+                state=Enrichment.State.FAILED,
+                attempts=F("attempts") + 1,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                updated_at=timezone.now(),
+            )
+            decisions.reset()  # the in-memory state may be half-updated: replay it from the database
+            outcomes[article.pk] = exc
+    return outcomes
+
+
+def _compute_each(articles: list[Article]) -> list[Computed | Exception]:
+    """_compute_each computes the batch at once, or, when that fails, each article on its own."""
     try:
-        computed = article_compute(article=article)
-        with transaction.atomic():
-            _store(article, enrichment, computed)
+        return list(articles_compute(articles=articles))
     except Exception as exc:
-        log.exception("enrichment of article %s failed", article_id)
-        Enrichment.objects.filter(pk=article_id).update(
-            state=Enrichment.State.FAILED,
-            attempts=F("attempts") + 1,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            updated_at=timezone.now(),
-        )
-        decisions.reset()  # the in-memory state may be half-updated: replay it from the database
-        raise
-    return enrichment
+        if len(articles) == 1:
+            return [exc]
+    results: list[Computed | Exception] = []
+    for article in articles:
+        try:
+            results.append(articles_compute(articles=[article])[0])
+        except Exception as exc:
+            results.append(exc)
+    return results
 
 
 def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None:

@@ -10,10 +10,7 @@ def on_articles_stored(*, created_ids: list[int], **kwargs: Any) -> None:
     from django.conf import settings
 
     if created_ids and settings.BROADSHEET["BROADSHEET_ENRICH"]:
-        from broadsheet.enrich.tasks import article_enrich_task
-
-        for article_id in created_ids:
-            article_enrich_task.enqueue(article_id)
+        _enqueue(list(created_ids))
 
 
 def on_scheduler_tick(*, stale_after: int, **kwargs: Any) -> None:
@@ -23,7 +20,14 @@ def on_scheduler_tick(*, stale_after: int, **kwargs: Any) -> None:
     if not settings.BROADSHEET["BROADSHEET_ENRICH"]:
         return
     from broadsheet.enrich.services import enrichments_due
-    from broadsheet.enrich.tasks import article_enrich_task
 
-    for article_id in enrichments_due(stale_after=stale_after):
-        article_enrich_task.enqueue(article_id)
+    _enqueue(enrichments_due(stale_after=stale_after))
+
+
+def _enqueue(article_ids: list[int]) -> None:
+    # One task per batch: NER runs on the batch at once, and the articles keep their order.
+    from broadsheet.enrich.services import ENRICH_BATCH
+    from broadsheet.enrich.tasks import articles_enrich_task
+
+    for start in range(0, len(article_ids), ENRICH_BATCH):
+        articles_enrich_task.enqueue(article_ids[start : start + ENRICH_BATCH])

@@ -1,5 +1,4 @@
 from django.urls import path, re_path
-from django.views.i18n import set_language
 
 from broadsheet.web import views
 
@@ -15,7 +14,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("wrapup/", views.wrapup, name="wrapup"),
     path("health/feeds/", views.feed_health, name="feed_health"),
-    path("language/", set_language, name="set_language"),
+    path("language/<str:code>/", views.language, name="language"),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
 ]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
@@ -16,14 +17,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from broadsheet.articles.models import Article
+from broadsheet.core.redirects import safe_next
 from broadsheet.enrich import selectors as enrich_selectors
 from broadsheet.enrich.models import Story, Tag
 from broadsheet.ingest import selectors as ingest_selectors
 from broadsheet.ingest.models import Source
 from broadsheet.web import selectors
+from broadsheet.web.pagecache import cache_for_anonymous
 from broadsheet.web.pages import article_context, parse_day, search_params
 
 PAGE_SIZE = 30
@@ -49,6 +52,7 @@ def _paged(rows: list[Any], page: int) -> dict[str, Any]:
 
 
 @require_GET
+@cache_for_anonymous
 def home(request: HttpRequest) -> HttpResponse:
     page = _page(request)
     rows = selectors.articles_latest(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
@@ -57,6 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous
 def article(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     try:
         item = selectors.article_get(pk=pk)
@@ -65,13 +70,15 @@ def article(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     return render(request, "web/article.html", article_context(request, item))
 
 
-@require_POST
+@require_GET
+@cache_for_anonymous
 def ask(request: HttpRequest, pk: int) -> HttpResponse:
+    # A GET: asking changes nothing, so the form needs no CSRF token and the page stays cacheable.
     try:
         item = selectors.article_get(pk=pk)
     except Article.DoesNotExist as exc:
         raise Http404("no such article") from exc
-    question = request.POST.get("q", "").strip()
+    question = request.GET.get("q", "").strip()
     status = 200
     result: dict[str, Any] = {"question": question}
     if not question or len(question) > MAX_QUESTION:
@@ -94,6 +101,26 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """language switches the reader's language by a plain link (no form, so pages stay cacheable)."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404("no such language")
+    response = redirect(safe_next(request))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+@require_GET
+@cache_for_anonymous
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     item = get_object_or_404(Tag, slug=slug)
     page = _page(request)
@@ -102,6 +129,7 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous
 def source(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Source, pk=pk)
     page = _page(request)
@@ -112,6 +140,7 @@ def source(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous
 def story(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         item = selectors.story_get(pk=pk)
@@ -140,6 +169,7 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous
 def search(request: HttpRequest) -> HttpResponse:
     params = search_params(request.GET)
     context: dict[str, Any] = {
@@ -182,6 +212,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous
 def wrapup(request: HttpRequest) -> HttpResponse:
     day = parse_day(request.GET.get("date", ""), "date") or timezone.localdate()
     return render(

@@ -184,3 +184,71 @@ def test_ask_perspectives_and_wrapup_read_the_enriched_story(outlets):
     assert {p.source for p in views} == {"Outlet 0", "Outlet 3"}
     top = wrapup(day=(T0 + timedelta(hours=24)).date())
     assert top and top[0].pk == story.pk and top[0].summary
+
+
+def test_a_batch_stores_every_article_but_the_failing_one(outlets, monkeypatch):
+    from broadsheet.enrich import services
+
+    good = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    bad = make(outlets[1], 2, "Ulsan Hyundai clinch K League title", FOOTBALL, 1)
+    later = make(outlets[2], 3, "Haeundae Star passengers rescued after engine fire", FERRY_2, 2)
+    real = services.keyphrases
+
+    def fails_on_football(**kwargs):
+        if "Ulsan" in kwargs["title"]:
+            raise RuntimeError("model crashed")
+        return real(**kwargs)
+
+    monkeypatch.setattr("broadsheet.enrich.services.keyphrases", fails_on_football)
+    assert services.articles_enrich(article_ids=[good.pk, bad.pk, later.pk]) == [bad.pk]
+    rows = {e.pk: e for e in Enrichment.objects.all()}
+    assert rows[good.pk].state == rows[later.pk].state == Enrichment.State.DONE
+    assert rows[bad.pk].state == Enrichment.State.FAILED and rows[bad.pk].attempts == 1
+    assert "model crashed" in rows[bad.pk].error
+    # Stored in the given order, and the failure did not break the next article's story.
+    assert rows[good.pk].seq < rows[later.pk].seq
+    assert rows[good.pk].story_id == rows[later.pk].story_id
+    monkeypatch.undo()
+    assert services.articles_enrich(article_ids=[good.pk, bad.pk]) == []
+    assert Enrichment.objects.get(pk=bad.pk).state == Enrichment.State.DONE
+
+
+def test_a_batch_decides_as_one_article_at_a_time_would(outlets):
+    from broadsheet.enrich import services
+
+    texts = [
+        ("Fire on Busan ferry forces 212 passengers to evacuate", FERRY),
+        ("Ulsan Hyundai clinch K League title", FOOTBALL),
+        ("Haeundae Star passengers rescued after engine room fire", FERRY_2),
+        ("Fuel leak likely caused Busan ferry fire, investigators say", FERRY_3),
+    ]
+    one = [make(outlets[i], i, t, x, i) for i, (t, x) in enumerate(texts)]
+    for article in one:
+        services.article_enrich(article_id=article.pk)
+    many = [make(outlets[i], 10 + i, t, x, 100 + i) for i, (t, x) in enumerate(texts)]
+    services.articles_enrich(article_ids=[a.pk for a in many])
+
+    def shape(articles):
+        rows = [Enrichment.objects.get(pk=a.pk) for a in articles]
+        tags = [
+            list(ArticleTag.objects.filter(article=a).order_by("rank").values_list("tag__slug"))
+            for a in articles
+        ]
+        stories = [[r.story_id == s.story_id for s in rows] for r in rows]
+        return stories, tags, [r.key_points for r in rows], [r.keyphrases for r in rows]
+
+    assert shape(one) == shape(many)
+
+
+def test_new_articles_are_queued_as_batch_tasks_in_order(outlets, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from broadsheet.enrich import signal_handlers
+
+    settings.BROADSHEET = {**settings.BROADSHEET, "BROADSHEET_ENRICH": True}
+    ids = list(range(1, 46))
+    signal_handlers.on_articles_stored(article_ids=ids, created_ids=ids)
+    rows = DBTaskResult.objects.order_by("enqueued_at", "id")
+    assert {row.task_path for row in rows} == {"broadsheet.enrich.tasks.articles_enrich_task"}
+    batches = sorted((row.args_kwargs["args"][0] for row in rows), key=lambda b: b[0])
+    assert batches == [ids[:20], ids[20:40], ids[40:]]

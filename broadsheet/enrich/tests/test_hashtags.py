@@ -184,3 +184,27 @@ def test_nlp_hashtags_rows():
     assert len(out[0]["keyphrases"]) == 10 and out[0]["keyphrases"][0] == "missile"
     assert all(t.startswith("#") for t in out[0]["tags"]) and len(out[0]["tags"]) <= 8
     assert out[1] == {"id": "b", "tags": [], "keyphrases": []}
+
+
+@needs_ner
+def test_ner_loads_only_the_entity_recogniser():
+    # NER embeds tokens itself; the shared tok2vec, tagger and parser would only cost time.
+    assert hashtags_module._spacy().pipe_names == ["ner"]
+
+
+BATCH = [  # (title, text, lang): English, Korean (no NER), empty, English again
+    (TITLE, TEXT, "en"),
+    ("서울시 교통 계획", "서울 시청은 월요일 새로운 대중교통 계획을 발표했다.", "ko"),
+    ("", "", "en"),
+    ("Michael Buble weds Luisana Lopilato", "Buble married Lopilato in Buenos Aires.", "en-GB"),
+]
+
+
+@needs_ner
+def test_hashtags_many_equal_one_article_at_a_time():
+    many = hashtags_module.hashtags_many(
+        [hashtags_module.TagInput(title, text, lang) for title, text, lang in BATCH]
+    )
+    one = [hashtags(title=title, text=text, lang=lang) for title, text, lang in BATCH]
+    assert many == one
+    assert many[0] and many[3] and many[2] == []

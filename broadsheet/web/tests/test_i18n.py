@@ -52,17 +52,22 @@ def test_pending_panel_in_korean(client):
     assert "핵심 요약을 준비하고 있습니다." in page
 
 
-def test_language_switcher_posts_to_set_language_and_sticks(client):
-    home = client.get("/").content.decode()
-    assert 'action="/language/" method="post"' in home and 'value="ko"' in home
-    response = client.post("/language/", {"language": "ko", "next": "/wrapup/"})
+def test_language_switcher_is_a_link_and_sticks(client):
+    home = client.get("/?page=1").content.decode()
+    assert 'href="/language/ko/?next=/%3Fpage%3D1"' in home and 'hreflang="ko"' in home
+    response = client.get("/language/ko/", {"next": "/wrapup/"})
     assert response.status_code == 302 and response["Location"] == "/wrapup/"
     assert "오늘의 뉴스 정리" in client.get("/wrapup/").content.decode()
+    # The page cache keys on the language: English readers still get English.
+    from django.test import Client
+
+    assert "오늘의 뉴스 정리" not in Client().get("/wrapup/").content.decode()
 
 
-def test_language_switcher_refuses_offsite_next(client):
-    response = client.post("/language/", {"language": "ko", "next": "https://evil.example/"})
+def test_language_switcher_refuses_offsite_next_and_unknown_languages(client):
+    response = client.get("/language/ko/", {"next": "https://evil.example/"})
     assert response["Location"] == "/"
+    assert client.get("/language/xx/").status_code == 404
 
 
 def test_every_korean_message_is_translated():
