@@ -25,9 +25,7 @@ def test_ask_box_with_javascript_swaps_the_answer_in_place(tabs: TabFactory, wor
     page.evaluate("() => { window.__notReloaded = true; }")
     form = ask_form(page)
     form.get_by_role("textbox").fill(QUESTION)
-    with page.expect_response(
-        lambda r: "/ask/?" in r.url and r.request.method == "GET"
-    ) as done:
+    with page.expect_response(lambda r: "/ask/?" in r.url and r.request.method == "GET") as done:
         form.get_by_role("button").click()
     response = done.value
     assert response.status == 200
