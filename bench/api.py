@@ -6,7 +6,7 @@ For each endpoint (article list, filtered lists, article detail, a tag's RSS fee
   (b) wrk -t2 -c16: the most requests/s, with its percentiles.
 The rate limits stay on (their counters are part of each request's cost) with budgets raised so
 the load generator is never refused. The client, wrk runner and server handling are
-bench/site_load.py's; the database is bench/synth.py's, generated once into var/bench/api/.
+bench/site_load.py's; the database is bench/synth.py's, generated once into var/bench/site/ (shared with site_load).
 
     .venv/bin/python bench/api.py                       # quick: 100k articles, 10 s per endpoint
     BENCH_FULL=1 .venv/bin/python bench/api.py          # 1M articles, 20 s per endpoint
@@ -30,13 +30,13 @@ from bench.common import BIN, PG_ADMIN_URL, ROOT, emit, isolated_env, stop, wait
 from bench.site_load import free_port, open_loop, probe, workers_cpu_s, wrk  # noqa: E402
 
 FULL = os.environ.get("BENCH_FULL") == "1"
-PG_NAME = "bench_api"
+PG_NAME = "bench_site"  # the same synthetic database as bench/site_load.py, generated once
 ENDPOINTS = ["list", "list_tag", "list_source", "list_deep", "detail", "feed_rss"]
 
 
 def ensure_filled(db: str, n: int) -> dict[str, str]:
     """ensure_filled returns the env of a database of n synthetic articles, generating it once."""
-    home = ROOT / "var" / "bench" / "api" / f"{db}-{n}"
+    home = ROOT / "var" / "bench" / "site" / f"{db}-{n}"
     home.mkdir(parents=True, exist_ok=True)
     url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{PG_NAME}" if db == "postgres" else ""
     marker = home / "synth.json"

@@ -47,6 +47,7 @@ SEARCH_WORDS = [
 PAGES = [
     "healthz",
     "article",
+    "article_popular",
     "home",
     "tag_big",
     "tag_mid",
@@ -295,6 +296,9 @@ def page_paths(db: str, env: dict[str, str], n: int) -> dict[str, list[str]]:
     return {
         "healthz": ["/healthz"],
         "article": [f"/articles/{rng.randint(1, n)}/" for _ in range(200)],
+        # Readers' traffic: article popularity falls as 1/rank over all n articles (Zipf, s=1), so
+        # the page cache holds the head and the long tail misses.
+        "article_popular": [f"/articles/{a}/" for a in _zipf_ids(rng, n, 4000)],
         "home": ["/"],
         "tag_big": [f"/tags/{s}/" for s in big_tag],
         "tag_mid": [f"/tags/{s}/" for s in mid_tag],
@@ -304,6 +308,18 @@ def page_paths(db: str, env: dict[str, str], n: int) -> dict[str, list[str]]:
         "story_big": [f"/stories/{s}/" for s in big_story],
         "search": [f"/search/?q={w.replace(' ', '+')}" for w in SEARCH_WORDS],
     }
+
+
+def _zipf_ids(rng: random.Random, n: int, k: int) -> list[int]:
+    """_zipf_ids draws k article ids with P(rank r) proportional to 1/r, ranks shuffled over 1..n."""
+    import bisect
+    import itertools
+
+    weights = list(itertools.accumulate(1 / r for r in range(1, n + 1)))
+    ranks = [bisect.bisect(weights, rng.random() * weights[-1]) for _ in range(k)]
+    ids = list(range(1, n + 1))
+    rng.shuffle(ids)
+    return [ids[r] for r in ranks]
 
 
 def probe(
@@ -370,6 +386,8 @@ def measure(db: str, args: argparse.Namespace) -> None:
     env, synth_s = ensure_filled(db, args.n, args.fresh, "search" in args.pages)
     paths = page_paths(db, env, args.n)
     env["DEBUG"] = "false"
+    if args.page_cache == "off":
+        env["BROADSHEET_PAGE_CACHE_SECONDS"] = "0"
     port = free_port()
     # What `make run` starts (Procfile: `broadsheet serve`), with the two workers asked for explicitly.
     log = open(Path(env["BROADSHEET_HOME"]) / "gunicorn.log", "ab")  # noqa: SIM115 - closed below
@@ -384,12 +402,24 @@ def measure(db: str, args: argparse.Namespace) -> None:
         if not wait_until(lambda: _up(base), timeout=60, interval=0.3):
             raise SystemExit(f"the server did not start; see {log.name}")
         for page in args.pages:
-            row: dict[str, Any] = {"db": db, "n": args.n, "page": page, "urls": len(paths[page])}
+            row: dict[str, Any] = {
+                "db": db,
+                "n": args.n,
+                "page": page,
+                "urls": len(set(paths[page])),
+                "page_cache": args.page_cache,
+            }
             if not paths[page]:
                 emit("site_load", **row, status="no data")
                 continue
             row["example"] = paths[page][0]
-            final, statuses, times = probe(base, paths[page], budget_s=60)
+            # A popularity mix is replayed as drawn: probing all of it first would cache it all.
+            popular = page.endswith("_popular")
+            final, statuses, times = probe(
+                base, paths[page][:20] if popular else paths[page], budget_s=60
+            )
+            if popular:
+                final = paths[page]
             row["probe_statuses"] = statuses
             row["probe_p50_ms"] = times[len(times) // 2]
             row["probe_max_ms"] = times[-1]
@@ -481,6 +511,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--fresh", action="store_true", help="regenerate the database even if one is there"
+    )
+    parser.add_argument(
+        "--page-cache",
+        choices=["on", "off"],
+        default="on",
+        help="off serves every request fresh (BROADSHEET_PAGE_CACHE_SECONDS=0): the render cost",
     )
     args = parser.parse_args()
     args.pages = [p for p in args.pages.split(",") if p]

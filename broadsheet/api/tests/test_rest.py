@@ -137,6 +137,26 @@ def test_ask_answers_with_citations(newsroom: Newsroom, client: Client) -> None:
     }
 
 
+def test_anonymous_bodies_are_shared_and_readers_get_their_own(
+    newsroom: Newsroom, client: Client
+) -> None:
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    path = f"/articles/{newsroom.articles[4].pk}"
+    first = get(client, path)
+    with CaptureQueriesContext(connection) as ctx:
+        again = get(client, path)
+    assert again.content == first.content
+    # Only the rate limit's counter was touched: the body came from the store.
+    assert not [q for q in ctx.captured_queries if "articles_article" in q["sql"]]
+    _, raw = api_token_create(user=newsroom.reader, name="shared-json test")
+    with CaptureQueriesContext(connection) as ctx:
+        mine = get(client, path, raw).json()
+    assert [q for q in ctx.captured_queries if "articles_article" in q["sql"]]
+    assert mine["read"] is False and first.json()["read"] is None
+
+
 def test_token_lifecycle_and_state_sync(newsroom: Newsroom, client: Client) -> None:
     client.force_login(newsroom.reader)
     created = client.post(f"{V1}/tokens", {"name": "my script"}, content_type="application/json")
