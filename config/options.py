@@ -244,13 +244,13 @@ OPTIONS: tuple[Option, ...] = (
         "BROADSHEET_PAGE_CACHE_URL",
         "",
         str,
-        "Where cached pages live: empty for each web process's own memory (BROADSHEET_PAGE_CACHE_ENTRIES pages), or redis://host:6379/1 to share them between processes and hosts.",
+        "Where cached pages live: empty for files under BROADSHEET_HOME/page-cache, shared by this machine's web processes (BROADSHEET_PAGE_CACHE_ENTRIES pages), or redis://host:6379/1 to share them between hosts.",
     ),
     Option(
         "BROADSHEET_PAGE_CACHE_ENTRIES",
-        "500",
+        "5000",
         _positive_int,
-        "Most pages one web process keeps in memory when BROADSHEET_PAGE_CACHE_URL is empty (a page is 20-80 KB).",
+        "Most pages kept under BROADSHEET_HOME/page-cache when BROADSHEET_PAGE_CACHE_URL is empty (a page is 5-20 KB compressed); a quarter is dropped when full.",
     ),
     # --- images (images/) ---
     Option(
