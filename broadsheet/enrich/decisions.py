@@ -22,7 +22,7 @@ from django.utils import timezone
 from broadsheet.articles.models import Article
 from broadsheet.enrich.cluster import OnlineStoryClusterer
 from broadsheet.enrich.models import DecisionLock, Enrichment, Story
-from broadsheet.enrich.neardup import DuplicateIndex
+from broadsheet.enrich.neardup import DuplicateIndex, shingles
 from broadsheet.enrich.vindex import VectorIndex, vector_from_bytes
 
 log = logging.getLogger(__name__)
@@ -111,17 +111,24 @@ def reset() -> None:
         _state = DecisionState()
 
 
-def decide(*, article: Article, enrichment: Enrichment, vector: np.ndarray | None) -> Decision:
+def decide(
+    *,
+    article: Article,
+    enrichment: Enrichment,
+    vector: np.ndarray | None,
+    signature: frozenset[int] | None = None,
+) -> Decision:
     """decide files an article under a story and a copy group, after every earlier decision.
 
     Must run inside the caller's transaction: the lock row is held until it commits.
+    signature: the article's `copy_signature`, computed before the lock is taken.
     """
     with _state_lock:
         lock, _ = DecisionLock.objects.select_for_update().get_or_create(pk=1)
         st = _state
         st.catch_up()
         text = _text(article)
-        group = st.copies.add(str(article.pk), text)
+        group = st.copies.add(str(article.pk), text, signature=signature)
         before = set(st.clusterer.merged_into)
         key = st.clusterer.add(str(article.pk), article.title, text, article.published_at, vector)
         merged = st.map_merges(set(st.clusterer.merged_into) - before)
@@ -137,6 +144,11 @@ def decide(*, article: Article, enrichment: Enrichment, vector: np.ndarray | Non
         enrichment.seq = lock.seq
         duplicate_of = int(group) if group is not None and group != str(article.pk) else None
         return Decision(story_id=story_id, duplicate_of=duplicate_of, merged=merged)
+
+
+def copy_signature(article: Article) -> frozenset[int]:
+    """copy_signature is what wire-copy detection compares of an article (its text's shingles)."""
+    return shingles(_text(article))
 
 
 def _live_story(story_id: int) -> int:

@@ -10,6 +10,7 @@ loaded lazily once per process; aliases ("U.S.", "America") merge into one canon
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 import threading
@@ -143,6 +144,9 @@ class _Candidate:
     forms: Counter[str] = field(default_factory=Counter)
 
 
+# Enrichment asks for an article's hashtags, then its keyphrases: both read the same candidates.
+# A batch's worth is remembered (callers only read them).
+@functools.lru_cache(maxsize=32)
 def _candidates(title: str, text: str, lang: str) -> dict[str, _Candidate]:
     stop = _stopwords(lang)
     title_words = tokens(title)

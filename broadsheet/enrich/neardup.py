@@ -18,7 +18,10 @@ import re
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from broadsheet.enrich.textutil import MAX_CHARS, words
 
@@ -85,7 +88,13 @@ def shingles(text: str, k: int = CHARS, window: int = WINDOW) -> frozenset[int]:
     hashes = [zlib.crc32(s[i : i + k]) for i in range(len(s) - k + 1)]
     if window <= 1 or len(hashes) <= window:
         return frozenset(hashes)
-    return frozenset(min(hashes[i : i + window]) for i in range(len(hashes) - window + 1))
+    # The minimum of each window, as array operations: this runs under the decision lock.
+    h = np.array(hashes, dtype=np.uint32)
+    n = len(h) - window + 1
+    smallest = h[:n].copy()
+    for j in range(1, window):
+        np.minimum(smallest, h[j : j + n], out=smallest)
+    return frozenset(smallest.tolist())
 
 
 class DuplicateIndex:
@@ -126,11 +135,14 @@ class DuplicateIndex:
         """matches returns the indexed articles the text is a copy of (or copied by), best first."""
         return self._matches(shingles(text, self.chars, self.window))
 
-    def add(self, id: str, text: str) -> str | None:
-        """add indexes an article and returns its copy group's id (None: it has no copy yet)."""
+    def add(self, id: str, text: str, *, signature: frozenset[int] | None = None) -> str | None:
+        """add indexes an article and returns its copy group's id (None: it has no copy yet).
+
+        signature: the text's `shingles`, when the caller computed them already (outside a lock).
+        """
         if id in self.signatures:
             self.remove(id)
-        sig = shingles(text, self.chars, self.window)
+        sig = shingles(text, self.chars, self.window) if signature is None else signature
         found = self._matches(sig)
         self.signatures[id] = sig
         self._parent[id] = id
@@ -179,11 +191,10 @@ class DuplicateIndex:
         return len(sig) - len(self.boilerplate.intersection(sig))
 
     def _matches(self, sig: frozenset[int]) -> list[tuple[str, float]]:
-        hits: Counter[str] = Counter()
-        for h in sig:
-            ids = self.postings.get(h)
-            if ids:
-                hits.update(ids)
+        postings = self.postings
+        # One Counter over all posting lists (in signature order, as ties keep it) is ~2x faster
+        # than updating it list by list.
+        hits = Counter(chain.from_iterable([postings[h] for h in sig if h in postings]))
         size = self._size(sig)
         found = []
         for other, shared in hits.items():

@@ -25,9 +25,8 @@ from broadsheet.enrich.vindex import vector_to_bytes
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-ENRICH_BATCH = (
-    20  # articles per re-queued task, as many as one page-fetch task stores (ENTRY_BATCH)
-)
+# Articles per re-queued enrichment task: as many as one page-fetch task stores (ENTRY_BATCH).
+ENRICH_BATCH = 20
 TEXT_CHARS = 60_000  # a 200,000-word page is enriched from its first ~10,000 words
 LEAD_CHARS = 600
 STORY_SUMMARY_ARTICLES = 8
@@ -39,11 +38,8 @@ class Computed:
     tags: list[Hashtag]
     keyphrases: list[str]
     key_points: list[str]
-
-
-def article_compute(*, article: Article) -> Computed:
-    """article_compute runs the pure, parallel-safe enrichment steps on one article."""
-    return articles_compute(articles=[article])[0]
+    # Computed here, outside the decision lock (on SQLite: the database's write lock).
+    signature: frozenset[int] | None = None
 
 
 def articles_compute(*, articles: list[Article]) -> list[Computed]:
@@ -62,6 +58,7 @@ def articles_compute(*, articles: list[Article]) -> list[Computed]:
             tags=article_tags,
             keyphrases=keyphrases(title=article.title, text=text, k=10),
             key_points=key_points(text, title=article.title, n=3),
+            signature=decisions.copy_signature(article),
         )
         for article, text, article_tags in zip(articles, texts, tags, strict=True)
     ]
@@ -113,22 +110,28 @@ def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | Non
     computed = _compute_each([article for article, _ in todo])
     # Stored one by one, in order: story clustering is online, and each article commits alone.
     for (article, enrichment), result in zip(todo, computed, strict=True):
+        if isinstance(result, Exception):
+            outcomes[article.pk] = _failed(article.pk, result)
+            continue
         try:
-            if isinstance(result, Exception):
-                raise result
             with transaction.atomic():
                 _store(article, enrichment, result)
         except Exception as exc:
-            log.exception("enrichment of article %s failed", article.pk)
-            Enrichment.objects.filter(pk=article.pk).update(
-                state=Enrichment.State.FAILED,
-                attempts=F("attempts") + 1,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                updated_at=timezone.now(),
-            )
+            outcomes[article.pk] = _failed(article.pk, exc)
             decisions.reset()  # the in-memory state may be half-updated: replay it from the database
-            outcomes[article.pk] = exc
     return outcomes
+
+
+def _failed(article_id: int, exc: Exception) -> Exception:
+    """_failed records a failed attempt, for the scheduler to retry; returns the exception."""
+    log.error("enrichment of article %s failed", article_id, exc_info=exc)
+    Enrichment.objects.filter(pk=article_id).update(
+        state=Enrichment.State.FAILED,
+        attempts=F("attempts") + 1,
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        updated_at=timezone.now(),
+    )
+    return exc
 
 
 def _compute_each(articles: list[Article]) -> list[Computed | Exception]:
@@ -149,7 +152,12 @@ def _compute_each(articles: list[Article]) -> list[Computed | Exception]:
 
 def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None:
     tags_store(article=article, tags=computed.tags)
-    decision = decisions.decide(article=article, enrichment=enrichment, vector=computed.vector)
+    decision = decisions.decide(
+        article=article,
+        enrichment=enrichment,
+        vector=computed.vector,
+        signature=computed.signature,
+    )
     if decision.merged:
         decisions.stories_merge(decision.merged)
     enrichment.story_id = decision.story_id
@@ -169,32 +177,49 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
 def tags_store(*, article: Article, tags: list[Hashtag]) -> None:
     """tags_store replaces an article's hashtags, creating Tag rows on first use.
 
-    Tag counters are shared rows that concurrent workers update: every row is touched in primary-key
-    order, so two transactions never wait on each other's locks in opposite orders (a deadlock on
-    PostgreSQL).
+    A handful of statements whatever the number of tags: each one is a round trip, and on SQLite
+    every one of them runs while this worker holds the database's only write lock.
+    Tag counters are shared rows that concurrent workers update: they are locked in primary-key
+    order first, so two transactions never wait on each other's locks in opposite orders (a
+    deadlock on PostgreSQL; SQLite ignores the lock, having one writer).
     """
-    old_ids = sorted(ArticleTag.objects.filter(article=article).values_list("tag_id", flat=True))
+    with transaction.atomic(savepoint=False):  # the counter locks need one (the caller's, usually)
+        _tags_replace(article, tags)
+
+
+def _tags_replace(article: Article, tags: list[Hashtag]) -> None:
+    old_ids = list(ArticleTag.objects.filter(article=article).values_list("tag_id", flat=True))
     ArticleTag.objects.filter(article=article).delete()
-    rows: list[tuple[int, Tag, Hashtag]] = []
-    for rank, tag in sorted(enumerate(tags), key=lambda pair: pair[1].slug):
-        row, _ = Tag.objects.get_or_create(
-            slug=tag.slug[:120], defaults={"name": tag.display.lstrip("#")[:120], "kind": tag.kind}
-        )
-        rows.append((rank, row, tag))
+    ranked = sorted(enumerate(tags), key=lambda pair: pair[1].slug)
+    slugs = [tag.slug[:120] for _, tag in ranked]
+    rows = {row.slug: row for row in Tag.objects.filter(slug__in=slugs)}
+    missing = [
+        Tag(slug=slug, name=tag.display.lstrip("#")[:120], kind=tag.kind)
+        for slug, (_, tag) in zip(slugs, ranked, strict=True)
+        if slug not in rows
+    ]
+    if missing:
+        # ignore_conflicts: another worker may create the same tag meanwhile; read back either way.
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        rows |= {row.slug: row for row in Tag.objects.filter(slug__in=[t.slug for t in missing])}
     ArticleTag.objects.bulk_create(
         [
-            ArticleTag(article=article, tag=row, rank=rank, score=float(tag.score))
-            for rank, row, tag in rows
+            ArticleTag(article=article, tag=rows[slug], rank=rank, score=float(tag.score))
+            for slug, (rank, tag) in zip(slugs, ranked, strict=True)
         ]
     )
     delta: dict[int, int] = {}
     for tag_id in old_ids:
         delta[tag_id] = delta.get(tag_id, 0) - 1
-    for _, row, _ in rows:
-        delta[row.pk] = delta.get(row.pk, 0) + 1
-    for tag_id in sorted(delta):
-        if delta[tag_id]:
-            Tag.objects.filter(pk=tag_id).update(article_count=F("article_count") + delta[tag_id])
+    for slug in slugs:
+        delta[rows[slug].pk] = delta.get(rows[slug].pk, 0) + 1
+    changed = sorted(pk for pk, n in delta.items() if n)
+    if not changed:
+        return
+    list(Tag.objects.select_for_update().filter(pk__in=changed).order_by("pk").values_list("pk"))
+    for n in sorted({delta[pk] for pk in changed}):
+        ids = [pk for pk in changed if delta[pk] == n]
+        Tag.objects.filter(pk__in=ids).update(article_count=F("article_count") + n)
 
 
 def _what_changed(article: Article, story_id: int) -> list[str]:

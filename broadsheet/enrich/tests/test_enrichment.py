@@ -8,8 +8,9 @@ import pytest
 
 from broadsheet.articles.models import Article
 from broadsheet.enrich import decisions
-from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story
-from broadsheet.enrich.services import article_enrich, enrichments_due
+from broadsheet.enrich.hashtags import Hashtag
+from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story, Tag
+from broadsheet.enrich.services import article_enrich, enrichments_due, tags_store
 from broadsheet.ingest.models import Source
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -206,7 +207,7 @@ def test_a_batch_stores_every_article_but_the_failing_one(outlets, monkeypatch):
     assert rows[bad.pk].state == Enrichment.State.FAILED and rows[bad.pk].attempts == 1
     assert "model crashed" in rows[bad.pk].error
     # Stored in the given order, and the failure did not break the next article's story.
-    assert rows[good.pk].seq < rows[later.pk].seq
+    assert (rows[good.pk].seq or 0) < (rows[later.pk].seq or 0)
     assert rows[good.pk].story_id == rows[later.pk].story_id
     monkeypatch.undo()
     assert services.articles_enrich(article_ids=[good.pk, bad.pk]) == []
@@ -252,3 +253,54 @@ def test_new_articles_are_queued_as_batch_tasks_in_order(outlets, settings):
     assert {row.task_path for row in rows} == {"broadsheet.enrich.tasks.articles_enrich_task"}
     batches = sorted((row.args_kwargs["args"][0] for row in rows), key=lambda b: b[0])
     assert batches == [ids[:20], ids[20:40], ids[40:]]
+
+
+def _tag(name: str) -> Hashtag:
+    return Hashtag(display=f"#{name}", slug=name.lower(), kind="topic", score=1.0)
+
+
+# Each step stores one article's tags; `counts` are every tag's article_count afterwards.
+TAG_STEPS = [
+    ("first article", 0, ["Busan", "Ferry"], {"busan": 1, "ferry": 1}),
+    ("second article shares one", 1, ["Ferry", "Fire"], {"busan": 1, "ferry": 2, "fire": 1}),
+    ("first re-tagged", 0, ["Fire", "Jeju"], {"busan": 0, "ferry": 1, "fire": 2, "jeju": 1}),
+    ("same tags again", 0, ["Jeju", "Fire"], {"busan": 0, "ferry": 1, "fire": 2, "jeju": 1}),
+    ("untagged", 1, [], {"busan": 0, "ferry": 0, "fire": 1, "jeju": 1}),
+]
+
+
+def test_tags_store_keeps_tag_counters(outlets):
+    articles = [make(outlets[0], n, f"Article {n}", FERRY) for n in range(2)]
+    for label, which, names, counts in TAG_STEPS:
+        tags_store(article=articles[which], tags=[_tag(name) for name in names])
+        assert dict(Tag.objects.values_list("slug", "article_count")) == counts, label
+        stored = ArticleTag.objects.filter(article=articles[which]).order_by("rank")
+        assert [row.tag.name for row in stored] == names, label
+
+
+def test_the_scheduler_requeues_failed_articles_as_batch_tasks(outlets, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from broadsheet.enrich import signal_handlers
+
+    settings.BROADSHEET = {**settings.BROADSHEET, "BROADSHEET_ENRICH": True}
+    failed = [make(outlets[0], n, f"Article {n}", FERRY, n) for n in range(3)]
+    Enrichment.objects.bulk_create(
+        [Enrichment(article=a, state=Enrichment.State.FAILED, attempts=1) for a in failed]
+    )
+    signal_handlers.on_scheduler_tick(stale_after=-1)
+    (row,) = DBTaskResult.objects.all()
+    assert row.task_path == "broadsheet.enrich.tasks.articles_enrich_task"
+    assert sorted(row.args_kwargs["args"][0]) == [a.pk for a in failed]
+
+
+def test_both_task_names_enrich(outlets):
+    # article_enrich_task stays for single-article tasks queued before batches existed.
+    from broadsheet.enrich.tasks import article_enrich_task, articles_enrich_task
+
+    a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    b = make(outlets[1], 2, "Ulsan Hyundai clinch K League title", FOOTBALL, 1)
+    assert article_enrich_task.call(a.pk) is True
+    assert articles_enrich_task.call([a.pk, b.pk, 10_000]) == 0  # a missing article is no failure
+    states = set(Enrichment.objects.values_list("state", flat=True))
+    assert states == {Enrichment.State.DONE}
