@@ -105,6 +105,13 @@ class CommentSection:
 def comment_section(*, article: Article, viewer: Any, page_number: Any = 1) -> CommentSection:
     """comment_section returns a page of top-level comments (newest first) with their replies loaded,
     in a fixed number of queries however long the thread is."""
+    count = comment_count(article=article)
+    signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
+    if count == 0 and not signed_in:
+        # Most articles have no comments, and a signed-out reader has none pending: one query.
+        return CommentSection(
+            page=Paginator([], 1).get_page(1), comments=[], count=0, viewer_banned=False
+        )
     visible_reply = Comment.objects.filter(parent=OuterRef("pk")).filter(_shown())
     top = (
         Comment.objects.filter(article=article, parent__isnull=True)
@@ -126,7 +133,7 @@ def comment_section(*, article: Article, viewer: Any, page_number: Any = 1) -> C
     return CommentSection(
         page=page,
         comments=list(page.object_list),
-        count=comment_count(article=article),
+        count=count,
         viewer_banned=user_is_banned(user=viewer),
     )
 
