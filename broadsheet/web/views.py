@@ -32,7 +32,8 @@ from broadsheet.web.pages import article_context, parse_day, search_params
 PAGE_SIZE = 30
 MAX_PAGE = 1000
 MAX_QUESTION = 500
-STORY_SUMMARY_ARTICLES = 8  # enrich.services.story_refresh summarises the story's last 8 articles
+STORY_SUMMARY_ARTICLES = 8
+TIMELINE_PAGE = 50  # enrich.services.story_refresh summarises the story's last 8 articles
 
 
 def _page(request: HttpRequest) -> int:
@@ -148,19 +149,34 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("no such story") from exc
     if item.pk != pk:
         return redirect("web:story", pk=item.pk, permanent=True)
-    timeline = list(enrich_selectors.story_articles(story=item))
-    summarised = timeline[-STORY_SUMMARY_ARTICLES:]
+    page = _page(request)
+    # Newest page first, each page in time order: a story of 2,000 articles rendered whole cost
+    # 0.6-1.8 s of CPU (docs/BENCHMARKS.md); a page of TIMELINE_PAGE costs what a small story does.
+    articles = enrich_selectors.story_articles(story=item)
+    newest_first = articles.reverse()[(page - 1) * TIMELINE_PAGE : page * TIMELINE_PAGE + 1]
+    rows = list(newest_first)
+    timeline = rows[:TIMELINE_PAGE][::-1]
+    latest = timeline if page == 1 else list(articles.reverse()[:STORY_SUMMARY_ARTICLES])[::-1]
+    summarised = latest[-STORY_SUMMARY_ARTICLES:]
     links = {n: reverse("web:article", args=[a.pk]) for n, a in enumerate(summarised, start=1)}
     summary = [(str(s), [(n, links.get(n, "")) for n in cites]) for s, cites in item.summary]
     key = f"web:perspectives:{item.pk}:{item.updated_at.timestamp()}"
     views = cache.get_or_set(key, lambda: enrich_selectors.story_perspectives(story=item), 600)
-    title_language = next((a.language for a in timeline if a.pk == item.lead_article_id), "")
+    title_language = next((a.language for a in timeline if a.pk == item.lead_article_id), None)
+    if title_language is None:
+        lead = Article.objects.filter(pk=item.lead_article_id).values_list("language", flat=True)
+        title_language = next(iter(lead), "")
     return render(
         request,
         "web/story.html",
         {
             "story": item,
             "timeline": timeline,
+            "pager": {
+                "page": page,
+                "prev_page": page - 1 if page > 1 else None,
+                "next_page": page + 1 if len(rows) > TIMELINE_PAGE else None,
+            },
             "summary": summary,
             "perspectives": views,
             "title_language": title_language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -206,6 +207,23 @@ def test_story_page_summary_timeline_and_what_changed(client, world):
         "What changed" in page and f"New detail number {world.articles.index(members[1])}." in page
     )
     assert client.get("/stories/999999/").status_code == 404
+
+
+def test_a_big_story_pages_its_timeline_newest_page_first(client, db):
+    now = timezone.now()
+    members = [
+        f.make_article(title=f"Update {i}", published_at=now - timedelta(hours=60 - i))
+        for i in range(55)
+    ]
+    story = f.make_story(articles=members)
+    first = text_of(client.get(f"/stories/{story.pk}/"))
+    shown = [int(n) for n in re.findall(r">Update (\d+)</a></h3>", first)]
+    assert shown == list(range(5, 55))  # the newest 50, in time order
+    assert 'rel="next" href="?page=2"' in first and "55 articles" in first
+    second = text_of(client.get(f"/stories/{story.pk}/?page=2"))
+    assert [int(n) for n in re.findall(r">Update (\d+)</a></h3>", second)] == list(range(5))
+    assert 'rel="prev" href="?page=1"' in second and 'rel="next"' not in second
+    assert client.get(f"/stories/{story.pk}/?page=0").status_code == 400
 
 
 def test_merged_story_redirects_to_the_survivor(client, world):
