@@ -163,9 +163,10 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
     key = f"web:perspectives:{item.pk}:{item.updated_at.timestamp()}"
     views = cache.get_or_set(key, lambda: enrich_selectors.story_perspectives(story=item), 600)
     title_language = next((a.language for a in timeline if a.pk == item.lead_article_id), None)
-    if title_language is None:
+    if title_language is None and item.lead_article_id is not None:
+        # The headline's article is on another page of the timeline.
         lead = Article.objects.filter(pk=item.lead_article_id).values_list("language", flat=True)
-        title_language = next(iter(lead), "")
+        title_language = next(iter(lead), None)
     return render(
         request,
         "web/story.html",
@@ -179,7 +180,7 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
             },
             "summary": summary,
             "perspectives": views,
-            "title_language": title_language,
+            "title_language": title_language or "",
         },
     )
 
