@@ -56,7 +56,9 @@ def articles_compute(*, articles: list[Article]) -> list[Computed]:
         Computed(
             vector=_embed(article.title, text),
             tags=article_tags,
-            keyphrases=keyphrases(title=article.title, text=text, k=10),
+            keyphrases=keyphrases(
+                title=article.title, text=text, k=10, lang=article.language or "en"
+            ),
             key_points=key_points(text, title=article.title, n=3),
             signature=decisions.copy_signature(article),
         )
