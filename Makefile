@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres browser-deps screenshots lint bench eval lock clean
+.PHONY: run test test-sqlite test-postgres browser-deps bench-deps screenshots lint bench eval lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy broadsheet config
 
-bench: $(STAMP)
+# wrk (Debian's package) drives the site and API load benchmarks; without it they report open-loop
+# figures only.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		  { apt-get install -y -q wrk || { apt-get update -q && apt-get install -y -q wrk; }; }; } || \
+		echo "bench-deps: no wrk (apt-get install wrk); the wrk columns will be empty."
+
+bench: $(STAMP) bench-deps
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 

@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -160,6 +161,8 @@ def _ms(text: str) -> float:
 
 def wrk(port: int, paths: list[str], seconds: int) -> dict[str, Any]:
     """wrk runs `wrk -t2 -c16 --latency` rotating over paths; returns requests/s and percentiles."""
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (make bench-deps)"}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\ni = 0\n")
         script.write(

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, QueryDict
-from django.urls import reverse
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
+from broadsheet.core.urls import reverse_cached
 from broadsheet.enrich import selectors as enrich_selectors
 from broadsheet.enrich.models import Enrichment
 from broadsheet.images.signing import image_url
@@ -25,7 +25,7 @@ def article_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     """article_context gathers an article page: enrichment panel, copies, related, and its meta data."""
     enrichment: Enrichment | None = getattr(article, "enrichment", None)
     done = enrichment is not None and enrichment.state == Enrichment.State.DONE
-    url = request.build_absolute_uri(reverse("web:article", args=[article.pk]))
+    url = request.build_absolute_uri(reverse_cached("web:article", args=[article.pk]))
     image = image_url(article.lead_image, 1280) if article.lead_image else ""
     return {
         "article": article,
@@ -36,7 +36,9 @@ def article_context(request: HttpRequest, article: Article) -> dict[str, Any]:
         "tags": [row.tag for row in getattr(article, "ranked_tags", [])],
         "copies": selectors.article_copies(article=article),
         "related": list(
-            enrich_selectors.related_for(article=article).select_related("related__enrichment")[:6]
+            enrich_selectors.related_for(article=article)
+            .select_related("related__enrichment")
+            .defer(*(f"related__{field}" for field in selectors.CARD_DEFERRED))[:6]
         ),
         "page_url": url,
         "og_image": request.build_absolute_uri(image) if image else "",

@@ -23,15 +23,28 @@ def _tags_prefetch() -> Prefetch:
     )
 
 
-def article_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """article_cards adds what a list card shows (source, enrichment, hashtags) in three queries."""
-    return queryset.select_related("source", "enrichment").prefetch_related(_tags_prefetch())
+# What no card shows and every row would drag in: the body (kilobytes each) and the vector.
+CARD_DEFERRED = (
+    "text", "body_html", "enrichment__vector", "enrichment__keyphrases", "enrichment__error",
+)  # fmt: skip
+
+
+def article_cards(queryset: QuerySet[Article], *, with_text: bool = False) -> QuerySet[Article]:
+    """article_cards adds what a list card shows (source, enrichment, hashtags) in three queries;
+    with_text keeps the text (search highlights it)."""
+    deferred = [f for f in CARD_DEFERRED if not (with_text and f == "text")]
+    return (
+        queryset.select_related("source", "enrichment")
+        .defer(*deferred)
+        .prefetch_related(_tags_prefetch())
+    )
 
 
 def article_get(*, pk: int) -> Article:
     """article_get returns one article with its source, enrichment, story and hashtags (or raises DoesNotExist)."""
     return (
         Article.objects.select_related("source", "enrichment", "enrichment__story")
+        .defer("enrichment__vector", "enrichment__keyphrases")
         .prefetch_related(_tags_prefetch())
         .get(pk=pk)
     )
@@ -93,6 +106,7 @@ def stories_top(*, now: datetime, limit: int = 6) -> list[Story]:
             article_count__gt=0,
         )
         .select_related("lead_article__source")
+        .defer("lead_article__text", "lead_article__body_html")
         .order_by("-source_count", "-last_published_at", "-id")[:limit]
     )
 

@@ -217,7 +217,10 @@ def search(request: HttpRequest) -> HttpResponse:
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
         ids = [a.pk for a in found.articles]
-        by_id = {a.pk: a for a in selectors.article_cards(Article.objects.filter(pk__in=ids))}
+        by_id = {
+            a.pk: a
+            for a in selectors.article_cards(Article.objects.filter(pk__in=ids), with_text=True)
+        }
         context["results"] = [
             (by_id[i], engine.highlight(by_id[i].text or by_id[i].summary, found.query_tokens))
             for i in ids

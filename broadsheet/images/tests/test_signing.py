@@ -110,3 +110,21 @@ def test_template_tags():
     out = html.render(Context({"u": "https://example.org/a&b.jpg"}))
     assert "/img/?url=https%3A%2F%2Fexample.org%2Fa%26b.jpg&amp;w=320" in out
     assert Template("{% load images %}[{% img_src u %}]").render(Context({"u": None})) == "[]"
+
+
+def test_signature_is_the_salted_hmac_it_always_was():
+    # Signed URLs live in cached pages and in readers' browsers: the key derivation must not move.
+    import base64
+
+    from django.utils.crypto import salted_hmac
+
+    message = f"640:75:{SRC}"
+    digest = salted_hmac("broadsheet.images.signing.v1", message, algorithm="sha256").digest()
+    assert signature(SRC, 640, 75) == base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def test_srcset_entries_are_the_single_urls():
+    entries = [entry.rsplit(" ", 1) for entry in image_srcset(SRC).split(", ")]
+    assert [(url, size) for url, size in entries] == [
+        (image_url(SRC, w), f"{w}w") for w in WIDTHS
+    ]
