@@ -88,7 +88,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "broadsheet.web.middleware.SecurityHeadersMiddleware",
     "broadsheet.web.middleware.ExactVaryMiddleware",  # outside Locale/Session: /img/ varies on Accept only
+    # /img/ goes straight to its view from here: nothing below has a say in a signed image.
+    "broadsheet.images.middleware.ResizerLaneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After Locale (the language is part of the key); a hit skips everything below it, whose
@@ -102,7 +105,6 @@ MIDDLEWARE = [
     "broadsheet.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "broadsheet.web.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
