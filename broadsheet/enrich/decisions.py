@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from broadsheet.articles.models import Article
@@ -56,7 +57,14 @@ class DecisionState:
             since = timezone.now() - timedelta(days=REPLAY_DAYS)
             rows = rows.filter(article__fetched_at__gte=since)
             self.primed = True
-        for enrichment in rows.select_related("article").order_by("seq").iterator(chunk_size=500):
+        rows = (
+            rows.select_related("article")
+            .only(*_REPLAY_FIELDS)
+            # The story row each decision stands for now: the one it was merged into, if any.
+            .annotate(live_story=Coalesce("story__merged_into_id", "story_id"))
+            .order_by("seq")
+        )
+        for enrichment in rows.iterator(chunk_size=500):
             self._replay(enrichment)
 
     def root(self, key: str) -> str:
@@ -89,12 +97,17 @@ class DecisionState:
         )
         if enrichment.story_id is not None:
             # The database's decision wins: a fresh process learns which row each key stands for.
-            self.story_rows[key] = _live_story(enrichment.story_id)
+            self.story_rows[key] = enrichment.live_story  # type: ignore[attr-defined]
         if vector is not None:
             self.vectors.add(np.array([article.pk], dtype=np.int64), vector[None, :])
         self.seq = max(self.seq, enrichment.seq or 0)
 
 
+# What replaying a decision reads: not the article's HTML nor the enrichment's other results.
+_REPLAY_FIELDS = (
+    "seq", "vector", "story_id", "article__id", "article__title", "article__text",
+    "article__summary", "article__published_at",
+)  # fmt: skip
 _state = DecisionState()
 _state_lock = threading.Lock()
 
@@ -149,11 +162,6 @@ def decide(
 def copy_signature(article: Article) -> frozenset[int]:
     """copy_signature is what wire-copy detection compares of an article (its text's shingles)."""
     return shingles(_text(article))
-
-
-def _live_story(story_id: int) -> int:
-    row = Story.objects.filter(pk=story_id).values_list("merged_into_id", flat=True).first()
-    return row or story_id
 
 
 def _text(article: Article) -> str:

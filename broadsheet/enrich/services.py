@@ -97,7 +97,8 @@ def articles_enrich(*, article_ids: list[int]) -> list[int]:
 
 
 def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | None]:
-    found = Article.objects.select_related("source").in_bulk(article_ids)
+    # Enrichment never reads the article's HTML (the largest column).
+    found = Article.objects.defer("body_html").in_bulk(article_ids)
     outcomes: dict[int, Enrichment | Exception | None] = {pk: None for pk in article_ids}
     todo: list[tuple[Article, Enrichment]] = []
     for pk in dict.fromkeys(article_ids):
@@ -110,6 +111,7 @@ def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | Non
     if not todo:
         return outcomes
     computed = _compute_each([article for article, _ in todo])
+    stored: list[int] = []
     # Stored one by one, in order: story clustering is online, and each article commits alone.
     for (article, enrichment), result in zip(todo, computed, strict=True):
         if isinstance(result, Exception):
@@ -118,10 +120,24 @@ def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | Non
         try:
             with transaction.atomic():
                 _store(article, enrichment, result)
+            stored.append(article.pk)
         except Exception as exc:
             outcomes[article.pk] = _failed(article.pk, exc)
             decisions.reset()  # the in-memory state may be half-updated: replay it from the database
+    _search_reindex(stored)
     return outcomes
+
+
+def _search_reindex(article_ids: list[int]) -> None:
+    """_search_reindex gives search the batch's new hashtags in one transaction (they are filters)."""
+    if not article_ids:
+        return
+    from broadsheet.search.services import search_index_articles
+
+    try:
+        search_index_articles(article_ids=article_ids)
+    except Exception:  # noqa: BLE001 - enrichment is stored; `broadsheet search-reindex` repairs the index
+        log.exception("search: re-indexing enriched articles %s failed", article_ids)
 
 
 def _failed(article_id: int, exc: Exception) -> Exception:
@@ -171,9 +187,20 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
     enrichment.state = Enrichment.State.DONE
     enrichment.error = ""
     enrichment.enriched_at = enrichment.updated_at = timezone.now()
-    enrichment.save()
-    story_refresh(story_id=decision.story_id)
+    # An UPDATE, not save(): save() would make search re-index this one article in a transaction
+    # of its own (its post_save handler); `_enrich` re-indexes the whole batch at once instead.
+    Enrichment.objects.filter(pk=enrichment.pk).update(
+        **{name: getattr(enrichment, name) for name in _STORED_FIELDS}
+    )
+    # A wire copy adds no sentence of its own to the story: its summary stays as it was.
+    story_refresh(story_id=decision.story_id, summarize=decision.duplicate_of is None)
     related_store(article=article, vector=computed.vector)
+
+
+_STORED_FIELDS = (
+    "story_id", "duplicate_of_id", "vector", "key_points", "keyphrases", "what_changed", "state",
+    "error", "enriched_at", "updated_at", "seq",
+)  # fmt: skip
 
 
 def tags_store(*, article: Article, tags: list[Hashtag]) -> None:
@@ -240,25 +267,26 @@ def _seq(article: Article) -> int:
     return Enrichment.objects.filter(pk=article.pk).values_list("seq", flat=True).first() or 2**62
 
 
-def story_refresh(*, story_id: int) -> None:
-    """story_refresh recomputes a story's title, counts, time span and cross-source summary."""
+def story_refresh(*, story_id: int, summarize: bool = True) -> None:
+    """story_refresh recomputes a story's title, counts, time span and cross-source summary.
+
+    Only the texts the summary reads (the latest STORY_SUMMARY_ARTICLES) are loaded, and
+    summarize=False keeps the summary the story has, when it has one: the article that came in is
+    a wire copy, and re-reading texts is the costly part of a growing story's refresh.
+    """
     articles = list(
         Article.objects.filter(enrichment__story_id=story_id)
         .order_by("published_at", "id")
-        .only("id", "title", "text", "published_at", "fetched_at", "source_id")
+        .only("id", "title", "published_at", "fetched_at", "source_id")
     )
     if not articles:
         return
     times = [a.published_at or a.fetched_at for a in articles]
     title = story_title([{"title": a.title} for a in articles])
     lead_id = next((a.id for a in articles if a.title.strip() == title), articles[0].id)
-    summary: list[list[object]] = []
-    if len(articles) >= 2:
-        chosen = articles[-STORY_SUMMARY_ARTICLES:]
-        summary = [
-            [s, c]
-            for s, c in story_summary([(a.id, a.title, a.text[:TEXT_CHARS]) for a in chosen], n=4)
-        ]
+    fields: dict[str, object] = {}
+    if summarize or not Story.objects.filter(pk=story_id).exclude(summary=[]).exists():
+        fields["summary"] = _story_summary([a.id for a in articles[-STORY_SUMMARY_ARTICLES:]])
     Story.objects.filter(pk=story_id).update(
         title=title[:1000],
         lead_article_id=lead_id,
@@ -266,9 +294,17 @@ def story_refresh(*, story_id: int) -> None:
         last_published_at=max(times),
         article_count=len(articles),
         source_count=len({a.source_id for a in articles}),
-        summary=summary,
         updated_at=timezone.now(),
+        **fields,
     )
+
+
+def _story_summary(article_ids: list[int]) -> list[list[object]]:
+    if len(article_ids) < 2:
+        return []
+    rows = Article.objects.only("id", "title", "text").in_bulk(article_ids)
+    chosen = [(pk, rows[pk].title, (rows[pk].text or "")[:TEXT_CHARS]) for pk in article_ids]
+    return [[s, c] for s, c in story_summary(chosen, n=4)]
 
 
 def related_store(*, article: Article, vector: np.ndarray | None, k: int = 6) -> list[int]:

@@ -304,3 +304,61 @@ def test_both_task_names_enrich(outlets):
     assert articles_enrich_task.call([a.pk, b.pk, 10_000]) == 0  # a missing article is no failure
     states = set(Enrichment.objects.values_list("state", flat=True))
     assert states == {Enrichment.State.DONE}
+
+
+def test_a_batch_is_reindexed_for_search_once_with_its_hashtags(outlets, monkeypatch):
+    from broadsheet.enrich import services
+    from broadsheet.search import services as search_services
+    from broadsheet.search.selectors import search_articles
+
+    texts = [
+        ("Fire on Busan ferry forces 212 passengers to evacuate", FERRY),
+        ("Ulsan Hyundai clinch K League title", FOOTBALL),
+        ("Haeundae Star passengers rescued after engine room fire", FERRY_2),
+    ]
+    articles = [make(outlets[i], i, t, x, i) for i, (t, x) in enumerate(texts)]
+    calls: list[list[int]] = []
+    real = search_services.search_index_articles
+
+    def counted(*, article_ids):
+        calls.append(list(article_ids))
+        real(article_ids=article_ids)
+
+    monkeypatch.setattr(search_services, "search_index_articles", counted)
+    assert services.articles_enrich(article_ids=[a.pk for a in articles]) == []
+    assert calls == [[a.pk for a in articles]]
+    # The index holds the hashtags enrichment gave: the tag filter finds the article.
+    slug = ArticleTag.objects.filter(article=articles[1]).order_by("rank")[0].tag.slug
+    found = search_articles(query="Ulsan", tag_slug=slug).articles
+    assert [a.pk for a in found] == [articles[1].pk]
+
+
+def test_a_wire_copy_keeps_the_story_summary_and_updates_its_counts(outlets, monkeypatch):
+    from broadsheet.enrich import services
+
+    a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    b = make(outlets[2], 2, "Haeundae Star passengers rescued after engine room fire", FERRY_2, 1)
+    for article in (a, b):
+        article_enrich(article_id=article.pk)
+    story = Enrichment.objects.select_related("story").get(pk=a.pk).story
+    assert story is not None
+    assert story.article_count == 2 and story.summary
+    copy = make(outlets[1], 3, "Busan ferry fire", "BUSAN (Yonhap) -- " + FERRY + " (Yonhap)", 2)
+    summarised: list[int] = []
+    real = services.story_summary
+
+    def counted(articles, n):
+        summarised.append(len(articles))
+        return real(articles, n=n)
+
+    monkeypatch.setattr(services, "story_summary", counted)
+    article_enrich(article_id=copy.pk)
+    row = Enrichment.objects.get(pk=copy.pk)
+    assert row.duplicate_of_id == a.pk and row.story_id == story.pk
+    story.refresh_from_db()
+    assert summarised == [] and story.summary
+    assert story.article_count == 3 and story.source_count == 3
+    # A new report (not a copy) summarises the story again.
+    c = make(outlets[3], 4, "Fuel leak likely caused Busan ferry fire", FERRY_3, 24)
+    article_enrich(article_id=c.pk)
+    assert summarised == [4]

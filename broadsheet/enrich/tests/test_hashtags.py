@@ -208,3 +208,35 @@ def test_hashtags_many_equal_one_article_at_a_time():
     one = [hashtags(title=title, text=text, lang=lang) for title, text, lang in BATCH]
     assert many == one
     assert many[0] and many[3] and many[2] == []
+
+
+def test_ner_reads_the_title_and_a_bounded_prefix_of_the_body(monkeypatch):
+    seen: list[str] = []
+
+    def docs(texts):
+        seen.extend(texts)
+        return []
+
+    monkeypatch.setattr(hashtags_module, "_docs", docs)
+    body = "Opening paragraph. " * 40 + "A much later paragraph. " * 200
+    hashtags(title="A title", text=body)
+    assert len(seen) == 1
+    assert seen[0].startswith("A title\nOpening paragraph.")
+    assert len(seen[0]) == len("A title\n") + hashtags_module.NER_MAX_CHARS
+    assert seen[0].endswith(
+        body[hashtags_module.NER_MAX_CHARS - 20 : hashtags_module.NER_MAX_CHARS]
+    )
+
+
+@needs_ner
+def test_an_entity_named_only_deep_in_the_body_is_not_tagged():
+    late = "The council met on Monday and discussed the budget for roads and schools. " * 20
+    text = late + "Angela Merkel visited Paris."
+    assert len(late) > hashtags_module.NER_MAX_CHARS
+    displays = [t.display for t in hashtags(title="Council budget", text=text)]
+    assert "#AngelaMerkel" not in displays
+    early = [
+        t.display
+        for t in hashtags(title="Council budget", text="Angela Merkel visited Paris. " + late)
+    ]
+    assert "#AngelaMerkel" in early
