@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 
 from broadsheet.articles.models import Article
 from broadsheet.search.index import key_range, language_code, meta_tokens, ts_lexeme
@@ -144,8 +145,12 @@ def search_articles(
     sort: str = "relevance",
     limit: int = 20,
     offset: int = 0,
+    load: QuerySet[Article] | None = None,
 ) -> SearchPage:
     """search_articles finds articles matching a query and filters: two SQL queries, bounded work.
+
+    load is the queryset the page's articles are read from (default: with their source), so a
+    caller that shows more (cards, panels) reads each article once.
 
     Raises ValueError for a limit outside 1..50, an offset outside 0..1000 or an unknown sort.
     """
@@ -178,7 +183,7 @@ def search_articles(
     fetch = _page_postgres if connection.vendor == "postgresql" else _page_sqlite
     window = fetch(parsed, filters, sort, cap, (limit + 1, offset))
     ids = window[:limit]
-    found = Article.objects.select_related("source").in_bulk(ids)
+    found = (Article.objects.select_related("source") if load is None else load).in_bulk(ids)
     return SearchPage(
         articles=[found[i] for i in ids if i in found],
         has_next=len(window) > limit,

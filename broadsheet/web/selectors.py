@@ -15,12 +15,13 @@ TOP_STORY_HOURS = 48
 BIG_TAG = 2000  # articles; above it a tag page walks the date index instead of sorting
 
 
-def _tags_prefetch() -> Prefetch:
-    return Prefetch(
-        "article_tags",
-        queryset=ArticleTag.objects.select_related("tag").order_by("rank"),
-        to_attr="ranked_tags",
-    )
+CARD_TAGS = 3  # hashtags a list card shows
+
+
+def _tags_prefetch(limit: int | None = None) -> Prefetch:
+    # A sliced prefetch is one query with ROW_NUMBER() per article: a card reads 3 of ~6 tags.
+    tags = ArticleTag.objects.select_related("tag").order_by("rank")
+    return Prefetch("article_tags", queryset=tags[:limit] if limit else tags, to_attr="ranked_tags")
 
 
 # What no card shows and every row would drag in: the body (kilobytes each) and the vector.
@@ -36,7 +37,7 @@ def article_cards(queryset: QuerySet[Article], *, with_text: bool = False) -> Qu
     return (
         queryset.select_related("source", "enrichment")
         .defer(*deferred)
-        .prefetch_related(_tags_prefetch())
+        .prefetch_related(_tags_prefetch(CARD_TAGS))
     )
 
 

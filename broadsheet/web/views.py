@@ -191,7 +191,7 @@ def search(request: HttpRequest) -> HttpResponse:
     params = search_params(request.GET)
     context: dict[str, Any] = {
         "params": params,
-        "sources": Source.objects.order_by("name").only("id", "name")[:500],
+        "sources": Source.objects.order_by("name").values_list("id", "name")[:500],
         "available": True,
         "results": [],
     }
@@ -213,18 +213,12 @@ def search(request: HttpRequest) -> HttpResponse:
                 sort=params["sort"],
                 limit=PAGE_SIZE,
                 offset=(page - 1) * PAGE_SIZE,
+                load=selectors.article_cards(Article.objects.all(), with_text=True),
             )
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
-        ids = [a.pk for a in found.articles]
-        by_id = {
-            a.pk: a
-            for a in selectors.article_cards(Article.objects.filter(pk__in=ids), with_text=True)
-        }
         context["results"] = [
-            (by_id[i], engine.highlight(by_id[i].text or by_id[i].summary, found.query_tokens))
-            for i in ids
-            if i in by_id
+            (a, engine.highlight(a.text or a.summary, found.query_tokens)) for a in found.articles
         ]
         context["next_page"] = page + 1 if found.has_next else None
         context["prev_page"] = page - 1 if page > 1 else None

@@ -155,12 +155,11 @@ def search(
             sort=sort,
             limit=limit,
             offset=offset,
+            load=with_panels(Article.objects.all()),
         )
     except ValueError as exc:  # the search engine's own refusal of a query
         raise ApiError(400, str(exc), code="bad_query") from None
-    ids = [a.pk for a in found.articles]
-    by_id = {a.pk: a for a in with_panels(Article.objects.filter(pk__in=ids))}
-    articles = [by_id[i] for i in ids if i in by_id]
+    articles = found.articles
     more = found.has_next and offset + limit < SEARCH_DEPTH
     return {
         "items": cards(request, articles),

@@ -125,6 +125,4 @@ def test_signature_is_the_salted_hmac_it_always_was():
 
 def test_srcset_entries_are_the_single_urls():
     entries = [entry.rsplit(" ", 1) for entry in image_srcset(SRC).split(", ")]
-    assert [(url, size) for url, size in entries] == [
-        (image_url(SRC, w), f"{w}w") for w in WIDTHS
-    ]
+    assert [(url, size) for url, size in entries] == [(image_url(SRC, w), f"{w}w") for w in WIDTHS]

