@@ -21,6 +21,7 @@ of a second event of one kind then starts its own story instead of seeding a mix
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -520,7 +521,6 @@ def _sentence_bag(sentence: str) -> Counter[str]:
 
 
 EMBED_BATCH = 64  # rows read ahead to embed articles together
-EMBED_LEAD_CHARS = 600  # what of an article's text is embedded, as in enrich.services
 
 
 def nlp_cluster(rows: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
@@ -562,7 +562,8 @@ def _embedder() -> Callable[[list[str]], np.ndarray] | None:
     except Exception as exc:  # no model built, no onnxruntime: words alone still cluster
         logger.warning("story clustering without sentence vectors: %s", exc)
         return None
-    return embed.embed_texts  # type: ignore[no-any-return]
+    # The token bound the pipeline embeds articles with (embed.embed_article).
+    return functools.partial(embed.embed_texts, max_tokens=embed.ARTICLE_TOKENS)
 
 
 def _vectors(
@@ -578,7 +579,8 @@ def _vectors(
 
 
 def _embed_text(row: dict[str, Any]) -> str:
-    # The enrichment pipeline embeds an article's title and lead the same way (services.LEAD_CHARS).
-    title = str(row.get("title") or "").strip()
-    text = str(row.get("text") or "")[:EMBED_LEAD_CHARS].strip()
-    return f"{title}. {text}" if title and text else title or text
+    from broadsheet.enrich.embed import ARTICLE_LEAD_CHARS, article_text
+
+    # The enrichment pipeline embeds an article's title and lead the same way (embed.embed_article).
+    title, text = str(row.get("title") or ""), str(row.get("text") or "")
+    return article_text(title, text[:ARTICLE_LEAD_CHARS])

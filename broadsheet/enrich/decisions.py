@@ -64,8 +64,9 @@ class DecisionState:
             .annotate(live_story=Coalesce("story__merged_into_id", "story_id"))
             .order_by("seq")
         )
+        vector_tag = _vector_tag()
         for enrichment in rows.iterator(chunk_size=500):
-            self._replay(enrichment)
+            self._replay(enrichment, vector_tag)
 
     def root(self, key: str) -> str:
         """root follows the clusterer's merges to the story key that stands for key now."""
@@ -88,9 +89,13 @@ class DecisionState:
                 self.story_rows[gone] = kept_row
         return merged
 
-    def _replay(self, enrichment: Enrichment) -> None:
+    def _replay(self, enrichment: Enrichment, vector_tag: str) -> None:
         article = enrichment.article
-        vector = vector_from_bytes(bytes(enrichment.vector)) if enrichment.vector else None
+        # A vector made another way (an older version, int8 against fp32) is not comparable with
+        # the new ones: the article is replayed on its words alone.
+        vector = None
+        if enrichment.vector and enrichment.vector_tag == vector_tag:
+            vector = vector_from_bytes(bytes(enrichment.vector))
         self.copies.add(str(article.pk), _text(article))
         key = self.clusterer.add(
             str(article.pk), article.title, _text(article), article.published_at, vector
@@ -105,7 +110,7 @@ class DecisionState:
 
 # What replaying a decision reads: not the article's HTML nor the enrichment's other results.
 _REPLAY_FIELDS = (
-    "seq", "vector", "story_id", "article__id", "article__title", "article__text",
+    "seq", "vector", "vector_tag", "story_id", "article__id", "article__title", "article__text",
     "article__summary", "article__published_at",
 )  # fmt: skip
 _state = DecisionState()
@@ -157,6 +162,12 @@ def decide(
         enrichment.seq = lock.seq
         duplicate_of = int(group) if group is not None and group != str(article.pk) else None
         return Decision(story_id=story_id, duplicate_of=duplicate_of, merged=merged)
+
+
+def _vector_tag() -> str:
+    from broadsheet.enrich.embed import article_vector_tag
+
+    return article_vector_tag()
 
 
 def copy_signature(article: Article) -> frozenset[int]:

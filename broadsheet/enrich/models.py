@@ -100,6 +100,11 @@ class Enrichment(models.Model):
     vector = models.BinaryField(
         null=True, blank=True, help_text="float32 sentence embedding of title + lead"
     )
+    vector_tag = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="How the vector was made (embed.article_vector_tag); others are not compared",
+    )
     story = models.ForeignKey(
         Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrichments"
     )

@@ -28,7 +28,6 @@ MAX_ATTEMPTS = 3
 # Articles per re-queued enrichment task: as many as one page-fetch task stores (ENTRY_BATCH).
 ENRICH_BATCH = 20
 TEXT_CHARS = 60_000  # a 200,000-word page is enriched from its first ~10,000 words
-LEAD_CHARS = 600
 STORY_SUMMARY_ARTICLES = 8
 
 
@@ -67,16 +66,22 @@ def articles_compute(*, articles: list[Article]) -> list[Computed]:
 
 
 def _embed(title: str, text: str) -> np.ndarray | None:
-    from broadsheet.enrich.embed import ModelMissing, article_text, embed_texts
+    from broadsheet.enrich.embed import ModelMissing, embed_article
 
     # One text per call: the int8 model's vectors would shift with their batch neighbours, and at
     # article length a batch is slower anyway (padding; bench/enrich.py).
     try:
-        return embed_texts([article_text(title, text[:LEAD_CHARS])])[0]
+        return embed_article(title, text)
     except ModelMissing as exc:
         # Without the model, stories and related coverage fall back to words alone.
         log.warning("embedding skipped: %s", exc)
         return None
+
+
+def _vector_tag() -> str:
+    from broadsheet.enrich.embed import article_vector_tag
+
+    return article_vector_tag()
 
 
 def article_enrich(*, article_id: int) -> Enrichment | None:
@@ -181,6 +186,7 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
     enrichment.story_id = decision.story_id
     enrichment.duplicate_of_id = decision.duplicate_of
     enrichment.vector = vector_to_bytes(computed.vector) if computed.vector is not None else None
+    enrichment.vector_tag = _vector_tag() if computed.vector is not None else ""
     enrichment.key_points = computed.key_points
     enrichment.keyphrases = computed.keyphrases
     enrichment.what_changed = _what_changed(article, decision.story_id)
@@ -198,7 +204,7 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
 
 
 _STORED_FIELDS = (
-    "story_id", "duplicate_of_id", "vector", "key_points", "keyphrases", "what_changed", "state",
+    "story_id", "duplicate_of_id", "vector", "vector_tag", "key_points", "keyphrases", "what_changed", "state",
     "error", "enriched_at", "updated_at", "seq",
 )  # fmt: skip
 

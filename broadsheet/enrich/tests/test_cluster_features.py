@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from broadsheet.enrich import cluster
+from broadsheet.enrich import cluster, embed
 from broadsheet.enrich.cluster import OnlineStoryClusterer, lead_figures, nlp_cluster, term_counts
 
 # Two reports of one earthquake, and a report of another earthquake on the same island years apart:
@@ -93,7 +93,7 @@ def test_full_articles_are_embedded_from_their_lead(monkeypatch: pytest.MonkeyPa
     )
     assert len(out) == 2
     assert seen[0].startswith("A title. Lead sentence here.")
-    assert len(seen[0]) <= len("A title. ") + cluster.EMBED_LEAD_CHARS
+    assert len(seen[0]) <= len("A title. ") + embed.ARTICLE_LEAD_CHARS
     assert seen[1] == "Headline"
 
 

@@ -128,3 +128,21 @@ def test_article_text() -> None:
     assert embed.article_text(" Rates rise ", "The bank acted.") == "Rates rise. The bank acted."
     assert embed.article_text("Rates rise?", "") == "Rates rise?"
     assert embed.article_text("", "Lead only") == "Lead only"
+
+
+def test_an_article_is_embedded_from_its_title_and_lead_within_the_token_bound(int8: None) -> None:
+    lead = " ".join(f"Paragraph {i} of the report on the rate decision." for i in range(60))
+    vector = embed.embed_article(RATES, lead)
+    text = embed.article_text(RATES, lead[: embed.ARTICLE_LEAD_CHARS])
+    bounded = embed.embed_texts([text], max_tokens=embed.ARTICLE_TOKENS)[0]
+    np.testing.assert_array_equal(vector, bounded)
+    longer = embed.embed_texts([text], max_tokens=2 * embed.ARTICLE_TOKENS)[0]
+    assert float(vector @ longer) < 0.9999  # the bound is applied: the text is longer than it
+
+
+def test_the_vector_tag_names_the_model_variant(model_folder: Path) -> None:
+    embed.load(model_folder, int8=True, threads=1)
+    int8_tag = embed.article_vector_tag()
+    embed.load(model_folder, int8=False, threads=1)
+    assert embed.article_vector_tag() != int8_tag
+    assert int8_tag.endswith(f"-v{embed.ARTICLE_VECTOR_VERSION}")

@@ -362,3 +362,27 @@ def test_a_wire_copy_keeps_the_story_summary_and_updates_its_counts(outlets, mon
     c = make(outlets[3], 4, "Fuel leak likely caused Busan ferry fire", FERRY_3, 24)
     article_enrich(article_id=c.pk)
     assert summarised == [4]
+
+
+def test_replay_leaves_out_vectors_made_another_way(outlets):
+    import numpy as np
+
+    from broadsheet.enrich.embed import article_vector_tag
+    from broadsheet.enrich.vindex import vector_to_bytes
+
+    a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    b = make(outlets[2], 2, "Haeundae Star passengers rescued after engine room fire", FERRY_2, 2)
+    for article in (a, b):
+        article_enrich(article_id=article.pk)
+    unit = np.full(384, 384**-0.5, dtype=np.float32)
+    Enrichment.objects.filter(pk=a.pk).update(
+        vector=vector_to_bytes(unit), vector_tag=article_vector_tag()
+    )
+    Enrichment.objects.filter(pk=b.pk).update(
+        vector=vector_to_bytes(unit), vector_tag="minilm-l6-int8-v1"
+    )
+    decisions.reset()  # a fresh worker process replays the decisions from the database
+    decisions.state().catch_up()
+    kept = decisions.state().vectors.contains(np.array([a.pk, b.pk], dtype=np.int64))
+    assert kept.tolist() == [True, False]
+    assert set(decisions.state().clusterer.story_of) == {str(a.pk), str(b.pk)}
