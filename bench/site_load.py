@@ -35,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BIN, PG_ADMIN_URL, ROOT, emit, isolated_env, stop, wait_until  # noqa: E402
@@ -309,7 +310,9 @@ def page_paths(db: str, env: dict[str, str], n: int) -> dict[str, list[str]]:
         "source": [f"/sources/{s}/" for s in rng.sample(sources, min(50, len(sources)))],
         "story": [f"/stories/{s}/" for s in rng.sample(stories, min(100, len(stories)))],
         "story_big": [f"/stories/{s}/" for s in big_story],
-        "search": [f"/search/?q={w.replace(' ', '+')}" for w in SEARCH_WORDS],
+        # Percent-encoded: the open-loop client sends the request line as given, and raw UTF-8 there
+        # arrives as mojibake (a 400), where a browser would have encoded it.
+        "search": [f"/search/?q={quote_plus(w)}" for w in SEARCH_WORDS],
     }
 
 

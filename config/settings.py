@@ -177,7 +177,7 @@ def _page_cache(url: str, entries: int) -> dict[str, object]:
     if url:
         raise ValueError(f"BROADSHEET_PAGE_CACHE_URL: unsupported scheme in {url!r}")
     return {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "broadsheet.core.filecache.SparseCullFileCache",
         "LOCATION": str(HOME / "page-cache"),
         "OPTIONS": {"MAX_ENTRIES": entries, "CULL_FREQUENCY": 4},
     }
