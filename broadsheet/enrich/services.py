@@ -189,7 +189,7 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
     enrichment.vector_tag = _vector_tag() if computed.vector is not None else ""
     enrichment.key_points = computed.key_points
     enrichment.keyphrases = computed.keyphrases
-    enrichment.what_changed = _what_changed(article, decision.story_id)
+    enrichment.what_changed = _what_changed(article, decision.story_id, enrichment.seq or 0)
     enrichment.state = Enrichment.State.DONE
     enrichment.error = ""
     enrichment.enriched_at = enrichment.updated_at = timezone.now()
@@ -257,9 +257,15 @@ def _tags_replace(article: Article, tags: list[Hashtag]) -> None:
         Tag.objects.filter(pk__in=ids).update(article_count=F("article_count") + n)
 
 
-def _what_changed(article: Article, story_id: int) -> list[str]:
+def _what_changed(article: Article, story_id: int, seq: int) -> list[str]:
+    # Earlier coverage: the story's reports decided before this one, newest first. Wire copies are
+    # left out: each repeats an original (usually in the story too) and would only cost time.
     earlier = list(
-        Article.objects.filter(enrichment__story_id=story_id, enrichment__seq__lt=_seq(article))
+        Article.objects.filter(
+            enrichment__story_id=story_id,
+            enrichment__seq__lt=seq,
+            enrichment__duplicate_of__isnull=True,
+        )
         .exclude(pk=article.pk)
         .order_by("-published_at")
         .values_list("text", flat=True)[:10]
@@ -267,10 +273,6 @@ def _what_changed(article: Article, story_id: int) -> list[str]:
     if not earlier:
         return []
     return what_changed([t[:TEXT_CHARS] for t in earlier], (article.text or "")[:TEXT_CHARS])[:5]
-
-
-def _seq(article: Article) -> int:
-    return Enrichment.objects.filter(pk=article.pk).values_list("seq", flat=True).first() or 2**62
 
 
 def story_refresh(*, story_id: int, summarize: bool = True) -> None:

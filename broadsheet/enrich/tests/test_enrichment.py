@@ -386,3 +386,26 @@ def test_replay_leaves_out_vectors_made_another_way(outlets):
     kept = decisions.state().vectors.contains(np.array([a.pk, b.pk], dtype=np.int64))
     assert kept.tolist() == [True, False]
     assert set(decisions.state().clusterer.story_of) == {str(a.pk), str(b.pk)}
+
+
+def test_what_changed_reads_earlier_reports_but_not_their_wire_copies(outlets, monkeypatch):
+    from broadsheet.enrich import services
+
+    a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    copy = make(outlets[1], 2, "Busan ferry fire", "BUSAN (Yonhap) -- " + FERRY + " (Yonhap)", 1)
+    b = make(outlets[2], 3, "Haeundae Star passengers rescued after engine room fire", FERRY_2, 2)
+    for article in (a, copy, b):
+        article_enrich(article_id=article.pk)
+    assert Enrichment.objects.get(pk=copy.pk).duplicate_of_id == a.pk
+    compared: list[list[str]] = []
+    real = services.what_changed
+
+    def counted(previous_texts, new_text):
+        compared.append(list(previous_texts))
+        return real(previous_texts, new_text)
+
+    monkeypatch.setattr(services, "what_changed", counted)
+    c = make(outlets[3], 4, "Fuel leak likely caused Busan ferry fire", FERRY_3, 24)
+    article_enrich(article_id=c.pk)
+    assert compared == [[FERRY_2, FERRY]]  # newest first; the copy is left out
+    assert any("fuel leak" in s.lower() for s in Enrichment.objects.get(pk=c.pk).what_changed)
