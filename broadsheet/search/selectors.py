@@ -10,6 +10,7 @@ relevance ranks only those candidates: matches in the title first, newer first a
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -191,41 +192,56 @@ def search_articles(
     )
 
 
-def _hits(text: str, wanted: set[str]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _hits(text: str, wanted: set[str], stop: int | None = None) -> Iterator[tuple[int, int]]:
+    """_hits yields the spans of text that match wanted tokens, in order, touching ones merged;
+    runs starting at or after stop are not read."""
+    pending: tuple[int, int] | None = None
     for match in RUN.finditer(text):
+        if stop is not None and match.start() >= stop:
+            break
+        if pending and pending[1] < match.start():
+            yield pending  # nothing from here on can touch it
+            pending = None
         run = match.group()
         if match.group(2):
             if normalize(run)[:64] in wanted:
-                spans.append(match.span())
+                if pending:
+                    yield pending
+                pending = match.span()
             continue
         folded = normalize(run)
         if len(folded) != len(run):
             continue  # width-changing folds: offsets would not line up; skip marking this run
         for i in range(len(run)):
             if folded[i : i + 2] in wanted or (folded[i] in wanted):
-                end = i + 2 if folded[i : i + 2] in wanted else i + 1
+                end = match.start() + (i + 2 if folded[i : i + 2] in wanted else i + 1)
                 start = match.start() + i
-                if spans and spans[-1][1] >= start:
-                    spans[-1] = (spans[-1][0], max(spans[-1][1], match.start() + end))
+                if pending and pending[1] >= start:
+                    pending = (pending[0], max(pending[1], end))
                 else:
-                    spans.append((start, match.start() + end))
-    return spans
+                    if pending:
+                        yield pending
+                    pending = (start, end)
+    if pending:
+        yield pending
 
 
 def highlight(text: str, tokens: list[str], *, max_chars: int = 240) -> str:
     """highlight returns an HTML-escaped snippet of text around the first hit, hits wrapped in <mark>."""
     text = text[:100_000]
-    spans = _hits(text, set(tokens)) if tokens else []
+    wanted = set(tokens)
+    first = next(_hits(text, wanted), None) if wanted else None
     start = 0
-    if spans and spans[0][0] > max_chars // 3:
-        start = spans[0][0] - max_chars // 3
-        space = text.rfind(" ", start - 20, spans[0][0])
+    if first and first[0] > max_chars // 3:
+        start = first[0] - max_chars // 3
+        space = text.rfind(" ", start - 20, first[0])
         start = space + 1 if space >= start - 20 and space != -1 else start
     end = min(len(text), start + max_chars)
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > start + max_chars // 2 else end
+    # Only as far as the snippet reaches: the rest of a long article is never scanned.
+    spans = list(_hits(text, wanted, stop=end)) if first else []
     out = ["…" if start > 0 else ""]
     pos = start
     for a, b in spans:

@@ -6,6 +6,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -17,8 +18,9 @@ from broadsheet.enrich.models import ArticleTag, Enrichment, Tag
 from broadsheet.ingest.models import Source
 from broadsheet.search import services
 from broadsheet.search.models import SearchDocument
-from broadsheet.search.selectors import highlight, search_articles
+from broadsheet.search.selectors import _hits, highlight, search_articles
 from broadsheet.search.services import search_index_article, search_index_rebuild
+from broadsheet.search.tokenize import normalize
 
 pytestmark = pytest.mark.django_db
 
@@ -380,3 +382,38 @@ def test_highlight() -> None:
     assert "<mark>북한</mark>은" in korean
     assert highlight("<script>x</script>", []) == "&lt;script&gt;x&lt;/script&gt;"
     assert highlight("no hit here", ["zzz"]) == "no hit here"
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "stop", "spans"),
+    [
+        ("budget talks budget", {"budget"}, None, [(0, 6), (13, 19)]),
+        ("budget talks budget", {"budget"}, 13, [(0, 6)]),  # runs from stop on are not read
+        ("북한은 북한", {"북한"}, None, [(0, 2), (4, 6)]),
+        ("ab북한", {"ab", "북한"}, None, [(0, 4)]),  # touching hits merge
+        ("nothing", {"zzz"}, None, []),
+    ],
+)
+def test_hits(text, wanted, stop, spans) -> None:
+    assert list(_hits(text, wanted, stop=stop)) == spans
+
+
+def test_first_hit_comes_before_the_rest_is_read() -> None:
+    # A snippet needs the first hit and what follows within max_chars: a 5,000-word article
+    # with an early hit must not be read to its end.
+    from broadsheet.search import selectors
+
+    read: list[str] = []
+
+    def counting(run: str) -> str:
+        read.append(run)
+        return normalize(run)
+
+    with mock.patch.object(selectors, "normalize", counting):
+        hits = _hits("budget " + "word " * 1000, {"budget"})
+        assert next(hits) == (0, 6)
+        assert len(read) <= 2
+        assert highlight("budget " + "word " * 1000, ["budget"], max_chars=40).startswith(
+            "<mark>budget</mark>"
+        )
+        assert len(read) <= 2 + 1 + 40 // 5 + 2
