@@ -268,10 +268,19 @@ def test_nothing_typed_into_search_or_ask_runs(tabs: TabFactory, world: World) -
         with page.expect_response(lambda r: "/ask/?" in r.url):
             form.get_by_role("button").click()
         answer = page.locator("#answer")
-        answer.wait_for()
-        assert " ".join(vector[:500].split()) in text(answer) or "error" in (answer.inner_html()), (
-            vector
+        expected = " ".join(vector[:500].split())
+        # The response has arrived, but htmx swaps it in a moment later: wait for this question's
+        # answer (or the error), not the previous one still on the page.
+        page.wait_for_function(
+            """([want]) => {
+                const el = document.querySelector("#answer");
+                return !!el && (el.textContent.split(/\\s+/).filter(Boolean).join(" ").includes(want)
+                                || el.innerHTML.includes("error"));
+            }""",
+            arg=[expected],
+            timeout=10_000,
         )
+        assert expected in text(answer) or "error" in answer.inner_html(), vector
         found += [f"ask {vector!r}: {p}" for p in page.evaluate(DOM_AUDIT)]
     for vector in vectors():
         found += audit(tab, f"/search/?q={quote(vector[:200])}")
