@@ -129,6 +129,18 @@ def reset() -> None:
         _state = DecisionState()
 
 
+def catch_up() -> None:
+    """catch_up replays the decisions other processes took, before `decide` takes the lock.
+
+    Committed decisions are a gap-free prefix of `seq` (each is numbered under the lock and
+    committed before the next is numbered), so replaying them early is safe; `decide` then has
+    only the few taken meanwhile left to replay while it holds the lock (on SQLite: the database's
+    only write lock, which the other workers' stores wait for).
+    """
+    with _state_lock:
+        _state.catch_up()
+
+
 def decide(
     *,
     article: Article,

@@ -123,6 +123,7 @@ def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | Non
             outcomes[article.pk] = _failed(article.pk, result)
             continue
         try:
+            decisions.catch_up()
             with transaction.atomic():
                 _store(article, enrichment, result)
             stored.append(article.pk)

@@ -409,3 +409,34 @@ def test_what_changed_reads_earlier_reports_but_not_their_wire_copies(outlets, m
     article_enrich(article_id=c.pk)
     assert compared == [[FERRY_2, FERRY]]  # newest first; the copy is left out
     assert any("fuel leak" in s.lower() for s in Enrichment.objects.get(pk=c.pk).what_changed)
+
+
+def test_other_workers_decisions_are_replayed_before_the_lock_is_taken(outlets, monkeypatch):
+    a = make(outlets[0], 1, "Fire on Busan ferry forces 212 passengers to evacuate", FERRY)
+    article_enrich(article_id=a.pk)
+    decisions.reset()  # this process has not seen the decision on `a`
+    replayed_in_lock: list[int] = []
+    real = decisions.DecisionState._replay
+
+    def replay(self, enrichment, vector_tag):
+        if in_lock:
+            replayed_in_lock.append(enrichment.pk)
+        return real(self, enrichment, vector_tag)
+
+    in_lock = False
+    real_decide = decisions.decide
+
+    def decide(**kwargs):
+        nonlocal in_lock
+        in_lock = True
+        try:
+            return real_decide(**kwargs)
+        finally:
+            in_lock = False
+
+    monkeypatch.setattr(decisions.DecisionState, "_replay", replay)
+    monkeypatch.setattr(decisions, "decide", decide)
+    b = make(outlets[2], 2, "Haeundae Star passengers rescued after engine room fire", FERRY_2, 2)
+    article_enrich(article_id=b.pk)
+    assert replayed_in_lock == []
+    assert Enrichment.objects.get(pk=a.pk).story_id == Enrichment.objects.get(pk=b.pk).story_id
