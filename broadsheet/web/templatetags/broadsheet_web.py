@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from lxml import etree
 from lxml import html as lxml_html
 
+from broadsheet.core.urls import reverse_cached
 from broadsheet.images.signing import image_url
 
 register = template.Library()
@@ -59,7 +60,7 @@ def when(moment: datetime | None) -> str:
 def optional_url(name: str, *args: Any, **kwargs: Any) -> str:
     """optional_url reverses a URL name, or gives "" when that part of the site is not installed."""
     try:
-        return reverse(name, args=args or None, kwargs=kwargs or None)
+        return reverse_cached(name, args=args, kwargs=kwargs or None)
     except NoReverseMatch:
         return ""
 
