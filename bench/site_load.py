@@ -395,10 +395,10 @@ def measure(db: str, args: argparse.Namespace) -> None:
     if args.page_cache == "off":
         env["BROADSHEET_PAGE_CACHE_SECONDS"] = "0"
     port = free_port()
-    # What `make run` starts (Procfile: `broadsheet serve`), with the two workers asked for explicitly.
+    # What `make run` starts (Procfile: `broadsheet serve`), with the workers asked for explicitly.
     log = open(Path(env["BROADSHEET_HOME"]) / "gunicorn.log", "ab")  # noqa: SIM115 - closed below
     web = subprocess.Popen(
-        [str(BIN / "broadsheet"), "serve", "--port", str(port), "--workers", "2"],
+        [str(BIN / "broadsheet"), "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -518,6 +518,7 @@ def main() -> None:
     parser.add_argument(
         "--fresh", action="store_true", help="regenerate the database even if one is there"
     )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument(
         "--page-cache",
         choices=["on", "off"],
