@@ -31,7 +31,7 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python scripts/pg_available.py "$(PG_URL)"; then \
-		BROADSHEET_HOME=var/test-pg DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not sqlite_only" broadsheet/core broadsheet/accounts broadsheet/ingest broadsheet/articles broadsheet/enrich broadsheet/reading broadsheet/community broadsheet/api broadsheet/search tests \
+		BROADSHEET_HOME=var/test-pg DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not sqlite_only" broadsheet/core broadsheet/accounts broadsheet/ingest broadsheet/articles broadsheet/enrich broadsheet/reading broadsheet/community broadsheet/api broadsheet/search broadsheet/web broadsheet/images tests \
 			--ignore=tests/test_quality_gates.py --ignore=tests/browser; \
 	else \
 		echo "SKIPPED: PostgreSQL does not answer at $(PG_URL); the cluster-mode suite did not run."; \
