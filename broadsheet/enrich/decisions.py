@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from broadsheet.articles.models import Article
 from broadsheet.enrich.cluster import OnlineStoryClusterer
+from broadsheet.enrich.embed import article_vector_tag
 from broadsheet.enrich.models import DecisionLock, Enrichment, Story
 from broadsheet.enrich.neardup import DuplicateIndex, shingles
 from broadsheet.enrich.vindex import VectorIndex, vector_from_bytes
@@ -64,7 +65,7 @@ class DecisionState:
             .annotate(live_story=Coalesce("story__merged_into_id", "story_id"))
             .order_by("seq")
         )
-        vector_tag = _vector_tag()
+        vector_tag = article_vector_tag()
         for enrichment in rows.iterator(chunk_size=500):
             self._replay(enrichment, vector_tag)
 
@@ -174,12 +175,6 @@ def decide(
         enrichment.seq = lock.seq
         duplicate_of = int(group) if group is not None and group != str(article.pk) else None
         return Decision(story_id=story_id, duplicate_of=duplicate_of, merged=merged)
-
-
-def _vector_tag() -> str:
-    from broadsheet.enrich.embed import article_vector_tag
-
-    return article_vector_tag()
 
 
 def copy_signature(article: Article) -> frozenset[int]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from broadsheet.articles.models import Article
 from broadsheet.enrich import decisions
 from broadsheet.enrich.cluster import story_title, what_changed
+from broadsheet.enrich.embed import article_vector_tag
 from broadsheet.enrich.hashtags import Hashtag, TagInput, hashtags_many, keyphrases
 from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story, Tag
 from broadsheet.enrich.related import Candidate, related_rank
@@ -76,12 +77,6 @@ def _embed(title: str, text: str) -> np.ndarray | None:
         # Without the model, stories and related coverage fall back to words alone.
         log.warning("embedding skipped: %s", exc)
         return None
-
-
-def _vector_tag() -> str:
-    from broadsheet.enrich.embed import article_vector_tag
-
-    return article_vector_tag()
 
 
 def article_enrich(*, article_id: int) -> Enrichment | None:
@@ -187,7 +182,7 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
     enrichment.story_id = decision.story_id
     enrichment.duplicate_of_id = decision.duplicate_of
     enrichment.vector = vector_to_bytes(computed.vector) if computed.vector is not None else None
-    enrichment.vector_tag = _vector_tag() if computed.vector is not None else ""
+    enrichment.vector_tag = article_vector_tag() if computed.vector is not None else ""
     enrichment.key_points = computed.key_points
     enrichment.keyphrases = computed.keyphrases
     enrichment.what_changed = _what_changed(article, decision.story_id, enrichment.seq or 0)
