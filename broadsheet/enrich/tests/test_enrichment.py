@@ -440,3 +440,21 @@ def test_other_workers_decisions_are_replayed_before_the_lock_is_taken(outlets, 
     article_enrich(article_id=b.pk)
     assert replayed_in_lock == []
     assert Enrichment.objects.get(pk=a.pk).story_id == Enrichment.objects.get(pk=b.pk).story_id
+
+
+def test_keyphrases_use_the_articles_own_language():
+    # German function words are stopwords only when the article says it is German.
+    from broadsheet.enrich.services import articles_compute
+
+    text = (
+        "Die Regierung und die Opposition streiten über den Haushalt. Die Regierung will sparen, "
+        "aber die Opposition nicht. Über den Haushalt wird am Freitag abgestimmt, sagte die Regierung."
+    )
+    german, unknown = articles_compute(
+        articles=[
+            Article(title="Streit über den Haushalt", text=text, language="de"),
+            Article(title="Streit über den Haushalt", text=text, language="en"),
+        ]
+    )
+    assert "haushalt" in german.keyphrases and "die" not in german.keyphrases
+    assert "die" in unknown.keyphrases  # read as English, "die" is a word like any other
