@@ -17,6 +17,14 @@ title and lead, as the pipeline computes it) is optional: short articles (headli
 on it, full articles blend it in at a small weight. A story of one or two full articles is thin
 evidence, so joining or merging with it asks a little more (SMALL_BONUS / size): the first report
 of a second event of one kind then starts its own story instead of seeding a mixed one.
+
+An online decision is final for the arriving article, but not for the ones before it: the first
+report of an event often lands in the story of a similar earlier event, because its own story did
+not exist yet. So a young story (at most RECLAIM_SIZE articles) looks through the latest members of
+its nearest neighbours and takes back each one that is more like it than like the rest of its own
+story (leave-one-out average link, with the joining rules above). `add` reports such moves through
+`take_moves`. This keeps each live article's features (its term weights as compact arrays and its
+sentence vector, a few KB) until its story expires.
 """
 
 from __future__ import annotations
@@ -25,8 +33,9 @@ import functools
 import logging
 import math
 import re
+import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,6 +67,9 @@ STORY_TERMS = 1_000  # terms kept per story (the heaviest)
 VECTOR_WEIGHT = 0.7  # share of the sentence-vector cosine in the similarity of short articles
 SHORT_SCALE = 3.5  # headline-only TF-IDF cosines run this much lower than full-text ones
 SHORT_WORDS = 16  # an article of at most this many words (a headline, a teaser) is short
+RECLAIM_SIZE = 3  # a story of at most this many articles may take back its neighbours' members
+RECLAIM_STORIES = 5  # the neighbours searched: the stories most like the young one
+RECLAIM_RECENT = 64  # the latest members of each neighbour looked at (bounds the cost)
 # Sentence vectors help to group paraphrased headlines; on full articles they blur two events of one
 # kind (two Iran earthquakes) that names and numbers keep apart, so there they weigh little.
 
@@ -126,6 +138,22 @@ class Story:
             figures=set(data.get("figures", ())),
             vectors=int(data.get("vectors", 0)),
         )  # fmt: skip
+
+
+@dataclass(slots=True)
+class Member:
+    """Member is what a live article brought to its story, kept so that it can be moved out again."""
+
+    order: int  # arrival number
+    keys: tuple[str, ...]  # its terms (interned: the strings are shared with other articles)
+    weights: np.ndarray  # float32, one per key
+    vector: np.ndarray | None
+    years: set[str]
+    figures: set[str]
+    short: int
+
+    def terms(self) -> Vector:
+        return dict(zip(self.keys, self.weights.tolist(), strict=True))
 
 
 def _dot(a: Vector, b: Vector) -> float:
@@ -219,6 +247,10 @@ class OnlineStoryClusterer:
         self.index: dict[str, set[str]] = {}  # term -> stories whose summed vector holds it
         self.story_of: dict[str, str] = {}  # article id -> story id it joined (maybe merged since)
         self.merged_into: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}  # live story id -> its articles, oldest first
+        self.features: dict[str, Member] = {}  # live article id -> what it brought
+        self._moves: list[tuple[str, str, str]] = []  # (article, story left, story joined)
+        self._arrivals = 0
         self._next = 0
         self._latest: float | None = None  # the latest publication time seen
         self._expired_at: float | None = None
@@ -283,8 +315,20 @@ class OnlineStoryClusterer:
             best.last_seen = max(best.last_seen or when, when)
         self._index(best)
         self.story_of[id] = best.id
+        self._remember(id, best.id, terms, unit, years, figures, short)
         self._merge_from(best, when)
+        story = self.stories[self.story(id)]
+        if story.size <= RECLAIM_SIZE:
+            self._reclaim(story, when)
         return self.story(id)
+
+    def take_moves(self) -> list[tuple[str, str, str]]:
+        """take_moves returns (and forgets) the articles moved since the last call: (article, from, to).
+
+        Story ids are as they were at the move; follow `merged_into` for where they stand now.
+        """
+        moves, self._moves = self._moves, []
+        return moves
 
     def story(self, article_id: str) -> str:
         """story returns the current story id of an article (following merges)."""
@@ -340,7 +384,67 @@ class OnlineStoryClusterer:
         for t in story.terms:
             self.index.setdefault(t, set()).add(story.id)
 
+    def _remember(
+        self,
+        id: str,
+        sid: str,
+        terms: Vector,
+        vector: np.ndarray | None,
+        years: set[str],
+        figures: set[str],
+        short: int,
+    ) -> None:
+        self._arrivals += 1
+        self.features[id] = Member(
+            order=self._arrivals,
+            keys=tuple(sys.intern(t) for t in terms),
+            weights=np.fromiter(terms.values(), dtype=np.float32, count=len(terms)),
+            vector=vector,
+            years=years,
+            figures=figures,
+            short=short,
+        )
+        self.members.setdefault(sid, []).append(id)
+
+    def _reclaim(self, young: Story, when: float | None) -> None:
+        """_reclaim moves to a young story the neighbours' recent members that fit it better."""
+        link_to = functools.partial(
+            self._link, young.terms, young.vector, young.years, young.size, young.short,
+            young.vectors, figures=young.figures,
+        )  # fmt: skip
+        neighbours = [
+            s for s in self._candidates(young.terms, False, when, exclude=young.id) if s.size >= 2
+        ]
+        neighbours.sort(key=lambda s: -link_to(story=s))
+        for other in neighbours[:RECLAIM_STORIES]:
+            for aid in self.members.get(other.id, [])[-RECLAIM_RECENT:]:
+                if other.size < 2:
+                    break
+                member = self.features[aid]
+                terms = member.terms()
+                rest = _without(other, member, terms)
+                stay = self._link(terms, member.vector, member.years, 1, member.short, 1, rest, member.figures)  # fmt: skip
+                move = self._link(terms, member.vector, member.years, 1, member.short, 1, young, member.figures)  # fmt: skip
+                if move < self.threshold or move <= stay:
+                    continue
+                if not member.short and not young.short and move < self.threshold + SMALL_BONUS / young.size:  # fmt: skip
+                    continue
+                other.absorb(
+                    {t: -w for t, w in terms.items()},
+                    None if member.vector is None else -member.vector,
+                    set(), -1, -member.short, vectors=-int(member.vector is not None),
+                )  # fmt: skip
+                young.absorb(terms, member.vector, member.years, 1, member.short, figures=member.figures)  # fmt: skip
+                self.members[other.id].remove(aid)
+                self.members[young.id].append(aid)
+                self.members[young.id].sort(key=lambda a: self.features[a].order)
+                self.story_of[aid] = young.id
+                self._moves.append((aid, other.id, young.id))
+        self._index(young)
+
     def _drop(self, sid: str) -> None:
+        for aid in self.members.pop(sid, ()):
+            self.features.pop(aid, None)
         story = self.stories.pop(sid)
         for t in story.terms:
             ids = self.index.get(t)
@@ -432,10 +536,48 @@ class OnlineStoryClusterer:
             )
             if gone.last_seen is not None:
                 keep.last_seen = max(keep.last_seen or gone.last_seen, gone.last_seen)
+            joined = self.members.setdefault(keep.id, []) + self.members.pop(gone.id, [])
+            self.members[keep.id] = sorted(joined, key=lambda a: self.features[a].order)
             self._drop(gone.id)
             self._index(keep)
             self.merged_into[gone.id] = keep.id
             story = keep
+
+
+def _without(story: Story, member: Member, terms: Vector) -> Story:
+    """_without is a story as it would be without one of its members (for a leave-one-out link).
+
+    Its terms are a view (the story's weights less the member's), not a copy of up to
+    STORY_TERMS weights: the view is only read, by `_dot`, through the member's own terms.
+    """
+    rest = Story(id=story.id, size=story.size - 1, short=story.short - member.short)
+    rest.terms = _Less(story.terms, terms)  # type: ignore[assignment]
+    if story.vector is not None and member.vector is not None:
+        rest.vector = story.vector - member.vector
+        rest.vectors = story.vectors - 1
+    else:
+        rest.vector, rest.vectors = story.vector, story.vectors
+    rest.years, rest.figures = story.years, story.figures
+    return rest
+
+
+class _Less(Mapping[str, float]):
+    """_Less reads as `whole` minus `part` (term weights), computing only the entries asked for."""
+
+    def __init__(self, whole: Vector, part: Vector) -> None:
+        self.whole, self.part = whole, part
+
+    def __getitem__(self, term: str) -> float:
+        return self.whole[term] - self.part.get(term, 0.0)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.whole
+
+    def __len__(self) -> int:
+        return len(self.whole)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.whole)
 
 
 def story_title(articles: Sequence[dict[str, Any]]) -> str:

@@ -38,6 +38,7 @@ class Decision:
     story_id: int
     duplicate_of: int | None
     merged: list[tuple[int, int]]  # (story merged away, story kept)
+    moved: list[tuple[int, int]] = field(default_factory=list)  # (earlier article, story it joins)
 
 
 @dataclass
@@ -66,8 +67,16 @@ class DecisionState:
             .order_by("seq")
         )
         vector_tag = article_vector_tag()
+        filed: list[tuple[str, int]] = []  # (article, the story row it is in now)
         for enrichment in rows.iterator(chunk_size=500):
             self._replay(enrichment, vector_tag)
+            if enrichment.story_id is not None:
+                filed.append((str(enrichment.article_id), enrichment.live_story))  # type: ignore[attr-defined]
+        # The database's decisions win: a fresh process learns which row each story key stands
+        # for. Only once every decision is replayed: the row is where the article is now, which
+        # a later article may have taken it back to (`take_moves`); its key is likewise the now one.
+        for article_id, row in filed:
+            self.story_rows[self.clusterer.story(article_id)] = row
 
     def root(self, key: str) -> str:
         """root follows the clusterer's merges to the story key that stands for key now."""
@@ -90,6 +99,15 @@ class DecisionState:
                 self.story_rows[gone] = kept_row
         return merged
 
+    def map_moves(self, moves: list[tuple[str, str, str]]) -> list[tuple[int, int]]:
+        """map_moves turns the clusterer's moves into (article id, story row it now belongs to)."""
+        moved = []
+        for article_id, _, to in moves:
+            row = self.story_rows.get(self.root(to))
+            if row is not None:
+                moved.append((int(article_id), row))
+        return moved
+
     def _replay(self, enrichment: Enrichment, vector_tag: str) -> None:
         article = enrichment.article
         # A vector made another way (an older version, int8 against fp32) is not comparable with
@@ -98,12 +116,11 @@ class DecisionState:
         if enrichment.vector and enrichment.vector_tag == vector_tag:
             vector = vector_from_bytes(bytes(enrichment.vector))
         self.copies.add(str(article.pk), _text(article))
-        key = self.clusterer.add(
+        self.clusterer.add(
             str(article.pk), article.title, _text(article), article.published_at, vector
         )
-        if enrichment.story_id is not None:
-            # The database's decision wins: a fresh process learns which row each key stands for.
-            self.story_rows[key] = enrichment.live_story  # type: ignore[attr-defined]
+        # The same moves the decider took (the same state, the same order); the database has them.
+        self.clusterer.take_moves()
         if vector is not None:
             self.vectors.add(np.array([article.pk], dtype=np.int64), vector[None, :])
         self.seq = max(self.seq, enrichment.seq or 0)
@@ -167,6 +184,7 @@ def decide(
         if story_id is None:
             story_id = Story.objects.create(title=article.title[:1000]).pk
             st.story_rows[key] = story_id
+        moved = st.map_moves(st.clusterer.take_moves())
         if vector is not None:
             st.vectors.add(np.array([article.pk], dtype=np.int64), vector[None, :])
         lock.seq += 1
@@ -174,7 +192,7 @@ def decide(
         st.seq = lock.seq
         enrichment.seq = lock.seq
         duplicate_of = int(group) if group is not None and group != str(article.pk) else None
-        return Decision(story_id=story_id, duplicate_of=duplicate_of, merged=merged)
+        return Decision(story_id=story_id, duplicate_of=duplicate_of, merged=merged, moved=moved)
 
 
 def copy_signature(article: Article) -> frozenset[int]:
@@ -194,3 +212,19 @@ def stories_merge(merged: list[tuple[int, int]]) -> None:
             Story.objects.filter(pk=gone).update(
                 merged_into_id=kept, article_count=0, source_count=0
             )
+
+
+def articles_move(moved: list[tuple[int, int]]) -> set[int]:
+    """articles_move files earlier articles under the story that took them back; returns the stories they left."""
+    left: set[int] = set()
+    with transaction.atomic():
+        for article_id, story_id in moved:
+            old = (
+                Enrichment.objects.filter(article_id=article_id)
+                .values_list("story_id", flat=True)
+                .first()
+            )
+            if old is not None and old != story_id:
+                left.add(old)
+            Enrichment.objects.filter(article_id=article_id).update(story_id=story_id)
+    return left - {story_id for _, story_id in moved}

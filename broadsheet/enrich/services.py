@@ -179,6 +179,7 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
     )
     if decision.merged:
         decisions.stories_merge(decision.merged)
+    left = decisions.articles_move(decision.moved) if decision.moved else set()
     enrichment.story_id = decision.story_id
     enrichment.duplicate_of_id = decision.duplicate_of
     enrichment.vector = vector_to_bytes(computed.vector) if computed.vector is not None else None
@@ -195,7 +196,9 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
         **{name: getattr(enrichment, name) for name in _STORED_FIELDS}
     )
     # A wire copy adds no sentence of its own to the story: its summary stays as it was.
-    story_refresh(story_id=decision.story_id, summarize=decision.duplicate_of is None)
+    story_refresh(story_id=decision.story_id, summarize=decision.duplicate_of is None or bool(left))
+    for story_id in sorted(left):  # the stories that gave articles back: counts, title, summary
+        story_refresh(story_id=story_id)
     related_store(article=article, vector=computed.vector)
 
 

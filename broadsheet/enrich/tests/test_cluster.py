@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from broadsheet.enrich import cluster
 from broadsheet.enrich.cluster import (
     OnlineStoryClusterer,
     head_years,
@@ -109,6 +110,60 @@ def test_merges_relabel_the_later_story() -> None:
     assert a == b == clusterer.story("m2") == "s0"
     assert clusterer.merged_into == {"s1": "s0"}
     assert list(clusterer.stories) == ["s0"]
+
+
+def _reclaim_stream() -> list[tuple[str, str, np.ndarray]]:
+    """Headlines of two storms; b1, the first report of the second, reads a little like the first."""
+    rng = np.random.default_rng(1)
+    first, second = rng.normal(size=384), rng.normal(size=384)
+    first /= np.linalg.norm(first)
+    second -= second @ first * first
+    second /= np.linalg.norm(second)
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        w = v + rng.normal(scale=0.02, size=384)
+        return w / np.linalg.norm(w)
+
+    return [
+        ("a1", "Storm floods Lisbon streets", unit(first)),
+        ("a2", "Lisbon streets flooded as storm hits", unit(first)),
+        ("a3", "Lisbon cleans up after storm floods", unit(first)),
+        ("b1", "Storm hits Porto harbour", unit(0.6 * first + 0.8 * second)),
+        ("b2", "Porto harbour storm wrecks boats", unit(second)),
+        ("b3", "Boats wrecked in Porto harbour", unit(second)),
+    ]
+
+
+def test_a_young_story_takes_back_the_first_report_of_its_event(monkeypatch) -> None:
+    def run() -> tuple[dict[str, str], list[list[tuple[str, str, str]]]]:
+        clusterer = OnlineStoryClusterer()
+        moves = []
+        for aid, title, vector in _reclaim_stream():
+            clusterer.add(aid, title, "", None, vector)
+            moves.append(clusterer.take_moves())
+        return {aid: clusterer.story(aid) for aid, _, _ in _reclaim_stream()}, moves
+
+    stories, moves = run()
+    # b1 arrived when only the Lisbon story existed and joined it; b2 starts the Porto story,
+    # which takes b1 back (and nothing else), and says so once.
+    assert stories["a1"] == stories["a2"] == stories["a3"] != stories["b1"]
+    assert stories["b1"] == stories["b2"] == stories["b3"]
+    assert moves == [[], [], [], [], [("b1", stories["a1"], stories["b1"])], []]
+
+    monkeypatch.setattr(cluster, "RECLAIM_SIZE", 0)  # without the reclaim step b1 stays put
+    stories, moves = run()
+    assert stories["b1"] == stories["a1"] != stories["b2"]
+    assert not any(moves)
+
+
+def test_members_follow_merges_and_are_forgotten_when_their_story_expires() -> None:
+    clusterer = OnlineStoryClusterer(threshold=0.99, merge=0.05, window_hours=24)
+    clusterer.add("m1", *QUAKE[0], published="2024-01-01T10:00:00Z")
+    clusterer.add("m2", *QUAKE[1], published="2024-01-01T11:00:00Z")
+    assert clusterer.members == {"s0": ["m1", "m2"]}  # s1 merged into s0, with its member
+    assert set(clusterer.features) == {"m1", "m2"}
+    clusterer.add("v1", *VOLCANO[0], published="2024-01-09T10:00:00Z")
+    assert "s0" not in clusterer.members and set(clusterer.features) == {"v1"}
 
 
 def test_names_numbers_and_head_years() -> None:

@@ -442,6 +442,38 @@ def test_other_workers_decisions_are_replayed_before_the_lock_is_taken(outlets, 
     assert Enrichment.objects.get(pk=a.pk).story_id == Enrichment.objects.get(pk=b.pk).story_id
 
 
+def test_a_story_that_takes_back_an_article_is_stored_and_replayed(outlets, monkeypatch):
+    from broadsheet.enrich import services
+    from broadsheet.enrich.tests.test_cluster import _reclaim_stream
+
+    stream = _reclaim_stream()
+    vectors = {title: vector.astype("float32") for _, title, vector in stream}
+    monkeypatch.setattr(services, "_embed", lambda title, text: vectors[title])
+    ids = {}
+    for n, (aid, title, _) in enumerate(stream):
+        ids[aid] = make(outlets[n % 4], n, title, "", n).pk
+        article_enrich(article_id=ids[aid])
+    story = dict(Enrichment.objects.values_list("article_id", "story_id"))
+    lisbon, porto = story[ids["a1"]], story[ids["b2"]]
+    assert lisbon != porto
+    assert [story[ids[a]] for a in ("a2", "a3", "b1", "b3")] == [lisbon, lisbon, porto, porto]
+    # Both stories were refreshed: the one that gave b1 back counts three articles, not four.
+    counts = dict(Story.objects.values_list("pk", "article_count"))
+    assert counts[lisbon] == counts[porto] == 3
+    decisions.reset()  # a fresh worker replays the decisions and ends where the database is
+    decisions.state().catch_up()
+    state = decisions.state()
+    key = state.clusterer.story(str(ids["b1"]))
+    assert key == state.clusterer.story(str(ids["b2"])) and state.story_rows[key] == porto
+    # b1 was in the Lisbon story when it was replayed; its row (Porto's now) must not be taken
+    # for the Lisbon story's, or the next Lisbon report would be filed under Porto.
+    assert state.story_rows[state.clusterer.story(str(ids["a1"]))] == lisbon
+    late = make(outlets[0], 9, "Lisbon storm floods leave streets closed", "", 9)
+    vectors[late.title] = vectors["Lisbon streets flooded as storm hits"]
+    article_enrich(article_id=late.pk)
+    assert Enrichment.objects.get(article=late).story_id == lisbon
+
+
 def test_keyphrases_use_the_articles_own_language():
     # German function words are stopwords only when the article says it is German.
     from broadsheet.enrich.services import articles_compute
