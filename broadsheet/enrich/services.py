@@ -180,6 +180,8 @@ def _store(article: Article, enrichment: Enrichment, computed: Computed) -> None
     if decision.merged:
         decisions.stories_merge(decision.merged)
     left = decisions.articles_move(decision.moved) if decision.moved else set()
+    for moved_id, story_id in decision.moved:
+        _what_changed_refresh(article_id=moved_id, story_id=story_id)
     enrichment.story_id = decision.story_id
     enrichment.duplicate_of_id = decision.duplicate_of
     enrichment.vector = vector_to_bytes(computed.vector) if computed.vector is not None else None
@@ -254,6 +256,16 @@ def _tags_replace(article: Article, tags: list[Hashtag]) -> None:
     for n in sorted({delta[pk] for pk in changed}):
         ids = [pk for pk in changed if delta[pk] == n]
         Tag.objects.filter(pk__in=ids).update(article_count=F("article_count") + n)
+
+
+def _what_changed_refresh(*, article_id: int, story_id: int) -> None:
+    """_what_changed_refresh recomputes what a moved article added against its new story's earlier reports."""
+    enrichment = Enrichment.objects.filter(article_id=article_id).only("seq").first()
+    article = Article.objects.filter(pk=article_id).only("id", "text").first()
+    if enrichment is None or article is None:
+        return
+    changed = _what_changed(article, story_id, enrichment.seq or 0)
+    Enrichment.objects.filter(pk=enrichment.pk).update(what_changed=changed)
 
 
 def _what_changed(article: Article, story_id: int, seq: int) -> list[str]:

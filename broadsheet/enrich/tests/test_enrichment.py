@@ -450,13 +450,16 @@ def test_a_story_that_takes_back_an_article_is_stored_and_replayed(outlets, monk
     vectors = {title: vector.astype("float32") for _, title, vector in stream}
     monkeypatch.setattr(services, "_embed", lambda title, text: vectors[title])
     ids = {}
+    texts = {"b1": "Waves damaged fishing boats near the port."}  # a sentence new to Lisbon's
     for n, (aid, title, _) in enumerate(stream):
-        ids[aid] = make(outlets[n % 4], n, title, "", n).pk
+        ids[aid] = make(outlets[n % 4], n, title, texts.get(aid, ""), n).pk
         article_enrich(article_id=ids[aid])
     story = dict(Enrichment.objects.values_list("article_id", "story_id"))
     lisbon, porto = story[ids["a1"]], story[ids["b2"]]
     assert lisbon != porto
     assert [story[ids[a]] for a in ("a2", "a3", "b1", "b3")] == [lisbon, lisbon, porto, porto]
+    # b1 was compared with the Lisbon reports when it came; in Porto it is the first report.
+    assert Enrichment.objects.get(article_id=ids["b1"]).what_changed == []
     # Both stories were refreshed: the one that gave b1 back counts three articles, not four.
     counts = dict(Story.objects.values_list("pk", "article_count"))
     assert counts[lisbon] == counts[porto] == 3
