@@ -23,8 +23,8 @@ report of an event often lands in the story of a similar earlier event, because 
 not exist yet. So a young story (at most RECLAIM_SIZE articles) looks through the latest members of
 its nearest neighbours and takes back each one that is more like it than like the rest of its own
 story (leave-one-out average link, with the joining rules above). `add` reports such moves through
-`take_moves`. This keeps each live article's features (its term weights as compact arrays and its
-sentence vector, a few KB) until its story expires.
+`take_moves`. This keeps the features of each live story's latest RECLAIM_RECENT articles (term
+weights as compact arrays and the sentence vector, a few KB each) until the story expires.
 """
 
 from __future__ import annotations
@@ -404,7 +404,17 @@ class OnlineStoryClusterer:
             figures=figures,
             short=short,
         )
-        self.members.setdefault(sid, []).append(id)
+        members = self.members.setdefault(sid, [])
+        members.append(id)
+        self._trim(members)
+
+    def _trim(self, members: list[str]) -> None:
+        """_trim forgets all but a story's latest RECLAIM_RECENT members: only those are ever moved.
+
+        A story that runs for weeks would otherwise keep every article's features in memory.
+        """
+        while len(members) > RECLAIM_RECENT:
+            self.features.pop(members.pop(0), None)
 
     def _reclaim(self, young: Story, when: float | None) -> None:
         """_reclaim moves to a young story the neighbours' recent members that fit it better."""
@@ -417,7 +427,7 @@ class OnlineStoryClusterer:
         ]
         neighbours.sort(key=lambda s: -link_to(story=s))
         for other in neighbours[:RECLAIM_STORIES]:
-            for aid in self.members.get(other.id, [])[-RECLAIM_RECENT:]:
+            for aid in list(self.members.get(other.id, ())):
                 if other.size < 2:
                     break
                 member = self.features[aid]
@@ -438,6 +448,7 @@ class OnlineStoryClusterer:
                 self.members[other.id].remove(aid)
                 self.members[young.id].append(aid)
                 self.members[young.id].sort(key=lambda a: self.features[a].order)
+                self._trim(self.members[young.id])
                 self.story_of[aid] = young.id
                 self._moves.append((aid, other.id, young.id))
         self._index(young)
@@ -538,6 +549,7 @@ class OnlineStoryClusterer:
                 keep.last_seen = max(keep.last_seen or gone.last_seen, gone.last_seen)
             joined = self.members.setdefault(keep.id, []) + self.members.pop(gone.id, [])
             self.members[keep.id] = sorted(joined, key=lambda a: self.features[a].order)
+            self._trim(self.members[keep.id])
             self._drop(gone.id)
             self._index(keep)
             self.merged_into[gone.id] = keep.id

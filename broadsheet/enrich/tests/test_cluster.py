@@ -166,6 +166,16 @@ def test_members_follow_merges_and_are_forgotten_when_their_story_expires() -> N
     assert "s0" not in clusterer.members and set(clusterer.features) == {"v1"}
 
 
+def test_a_long_story_keeps_only_its_latest_members_features(monkeypatch) -> None:
+    monkeypatch.setattr(cluster, "RECLAIM_RECENT", 2)
+    clusterer = OnlineStoryClusterer()
+    for n, (title, text) in enumerate(VOLCANO):
+        clusterer.add(f"v{n}", title, text)
+    assert clusterer.story("v0") == clusterer.story("v2")  # all three in one story
+    assert clusterer.members == {clusterer.story("v0"): ["v1", "v2"]}
+    assert set(clusterer.features) == {"v1", "v2"}
+
+
 def test_names_numbers_and_head_years() -> None:
     counts = term_counts("", "The quake hit Valparaiso, Chile on Friday with magnitude 6.8.")
     assert counts["valparaiso"] > counts["quake"]
