@@ -21,7 +21,7 @@ from broadsheet.enrich.hashtags import Hashtag, TagInput, hashtags_many, keyphra
 from broadsheet.enrich.models import ArticleTag, Enrichment, RelatedArticle, Story, Tag
 from broadsheet.enrich.related import Candidate, related_rank
 from broadsheet.enrich.summarize import key_points, story_summary
-from broadsheet.enrich.vindex import vector_to_bytes
+from broadsheet.enrich.vindex import vector_from_bytes, vector_to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _enrich(*, article_ids: list[int]) -> dict[int, Enrichment | Exception | Non
             todo.append((found[pk], enrichment))
     if not todo:
         return outcomes
-    computed = _compute_each([article for article, _ in todo])
+    computed = _compute_reusing([article for article, _ in todo])
     stored: list[int] = []
     # Stored one by one, in order: story clustering is online, and each article commits alone.
     for (article, enrichment), result in zip(todo, computed, strict=True):
@@ -151,6 +151,72 @@ def _failed(article_id: int, exc: Exception) -> Exception:
         updated_at=timezone.now(),
     )
     return exc
+
+
+def _compute_reusing(articles: list[Article]) -> list[Computed | Exception]:
+    """_compute_reusing computes each distinct article once, taking an identical one's results.
+
+    Syndicated copies often carry the same title and text word for word (one agency story on many
+    sites). The heavy steps (NER, embedding, keyphrases, key points) are pure functions of title,
+    text and language, so a copy identical to an article already enriched, or to another in
+    the batch, takes those results instead of computing them again: the cheap check first.
+    Its own story, copy group and related coverage are still decided for it.
+    """
+    results: list[Computed | Exception | None] = [None] * len(articles)
+    first: dict[tuple[str, str, str], int] = {}  # identity -> index of its first article here
+    todo: list[int] = []
+    for i, article in enumerate(articles):
+        ident = (article.title, (article.text or "")[:TEXT_CHARS], article.language or "en")
+        if ident in first:
+            continue
+        first[ident] = i
+        twin = _twin_computed(article)
+        if twin is None:
+            todo.append(i)
+        else:
+            results[i] = twin
+    for i, result in zip(todo, _compute_each([articles[i] for i in todo]), strict=True):
+        results[i] = result
+    for i, article in enumerate(articles):
+        if results[i] is None:
+            ident = (article.title, (article.text or "")[:TEXT_CHARS], article.language or "en")
+            # The same title and text: the same shingles too, so the signature is shared as well.
+            results[i] = results[first[ident]]
+    return [r for r in results if r is not None]
+
+
+def _twin_computed(article: Article) -> Computed | None:
+    """_twin_computed rebuilds an identical, already enriched article's results; None when there is none."""
+    twin = (
+        Enrichment.objects.filter(
+            state=Enrichment.State.DONE,
+            vector_tag=article_vector_tag(),  # its vector is comparable with the ones made now
+            vector__isnull=False,
+            article__content_hash=article.content_hash,
+            article__title=article.title,
+            article__language=article.language,
+            article__text=article.text,
+        )
+        .exclude(article_id=article.pk)
+        .only("article_id", "vector", "keyphrases", "key_points")
+        .order_by("article_id")
+        .first()
+    )
+    if twin is None or twin.vector is None:
+        return None
+    tags = [
+        Hashtag(display=f"#{row.tag.name}", slug=row.tag.slug, kind=row.tag.kind, score=row.score)
+        for row in ArticleTag.objects.filter(article_id=twin.article_id)
+        .select_related("tag")
+        .order_by("rank")
+    ]
+    return Computed(
+        vector=vector_from_bytes(bytes(twin.vector)),
+        tags=tags,
+        keyphrases=list(twin.keyphrases),
+        key_points=list(twin.key_points),
+        signature=decisions.copy_signature(article),
+    )
 
 
 def _compute_each(articles: list[Article]) -> list[Computed | Exception]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from broadsheet.articles.models import Article
@@ -475,6 +476,80 @@ def test_a_story_that_takes_back_an_article_is_stored_and_replayed(outlets, monk
     vectors[late.title] = vectors["Lisbon streets flooded as storm hits"]
     article_enrich(article_id=late.pk)
     assert Enrichment.objects.get(article=late).story_id == lisbon
+
+
+def _count_heavy_steps(monkeypatch) -> list[str]:
+    """_count_heavy_steps records the titles NER and the embedder are run on (and still runs them)."""
+    from broadsheet.enrich import services
+
+    seen: list[str] = []
+    real_tags, real_embed = services.hashtags_many, services._embed
+
+    def tags(inputs, k):
+        seen.extend(f"ner:{item.title}" for item in inputs)
+        return real_tags(inputs, k=k)
+
+    def embed(title, text):
+        seen.append(f"embed:{title}")
+        unit = np.full(384, 384**-0.5, dtype=np.float32)  # as a built model would give one
+        return real_embed(title, text) if real_embed(title, text) is not None else unit
+
+    monkeypatch.setattr(services, "hashtags_many", tags)
+    monkeypatch.setattr(services, "_embed", embed)
+    return seen
+
+
+def make_hashed(source: Source, n: int, title: str, text: str, hours: float = 0) -> Article:
+    """make_hashed stores an article with the content hash ingest gives it (`make` numbers them)."""
+    from broadsheet.articles.dedupe import content_hash
+
+    article = make(source, n, title, text, hours)
+    Article.objects.filter(pk=article.pk).update(content_hash=content_hash(text))
+    article.refresh_from_db()
+    return article
+
+
+def test_an_identical_copy_takes_the_enriched_originals_results(outlets, monkeypatch):
+    seen = _count_heavy_steps(monkeypatch)
+    title = "Fire on Busan ferry forces 212 passengers to evacuate"
+    original = make_hashed(outlets[0], 1, title, FERRY)
+    article_enrich(article_id=original.pk)
+    copy = make_hashed(outlets[1], 2, title, FERRY, 1)
+    reworded = make_hashed(outlets[2], 3, "Busan ferry fire: 212 evacuated", FERRY, 2)
+    seen.clear()
+    article_enrich(article_id=copy.pk)
+    assert seen == []  # neither NER nor the embedder ran for the word-for-word copy
+    article_enrich(article_id=reworded.pk)
+    assert seen == [f"ner:{reworded.title}", f"embed:{reworded.title}"]  # another title: computed
+
+    a, b = (Enrichment.objects.get(article=x) for x in (original, copy))
+    assert (b.keyphrases, b.key_points, bytes(b.vector or b""), b.vector_tag) == (
+        a.keyphrases, a.key_points, bytes(a.vector or b""), a.vector_tag,
+    )  # fmt: skip
+    tags = {
+        x.pk: list(ArticleTag.objects.filter(article=x).values_list("tag__slug", "rank", "score"))
+        for x in (original, copy)
+    }
+    assert tags[copy.pk] == tags[original.pk] and tags[copy.pk]
+    # It is still decided on its own: the same story, filed as a copy of the original.
+    assert (b.story_id, b.duplicate_of_id, b.state) == (
+        a.story_id,
+        original.pk,
+        Enrichment.State.DONE,
+    )
+
+
+def test_identical_articles_in_one_batch_are_computed_once(outlets, monkeypatch):
+    from broadsheet.enrich.services import articles_enrich
+
+    seen = _count_heavy_steps(monkeypatch)
+    title = "Fire on Busan ferry forces 212 passengers to evacuate"
+    ids = [make_hashed(outlets[n], n, title, FERRY, n).pk for n in range(3)]
+    assert articles_enrich(article_ids=ids) == []
+    assert seen == [f"ner:{title}", f"embed:{title}"]
+    rows = Enrichment.objects.filter(article_id__in=ids).order_by("article_id")
+    assert len({(tuple(r.keyphrases), bytes(r.vector or b"")) for r in rows}) == 1
+    assert [r.duplicate_of_id for r in rows] == [None, ids[0], ids[0]]
 
 
 def test_keyphrases_use_the_articles_own_language():
