@@ -439,6 +439,8 @@ class OnlineStoryClusterer:
                     continue
                 if not member.short and not young.short and move < self.threshold + SMALL_BONUS / young.size:  # fmt: skip
                     continue
+                # Years and figures are unions that cannot be taken apart: `other` keeps the
+                # moved article's, which can only make joining it a little stricter.
                 other.absorb(
                     {t: -w for t, w in terms.items()},
                     None if member.vector is None else -member.vector,

@@ -162,27 +162,20 @@ def _compute_reusing(articles: list[Article]) -> list[Computed | Exception]:
     the batch, takes those results instead of computing them again: the cheap check first.
     Its own story, copy group and related coverage are still decided for it.
     """
-    results: list[Computed | Exception | None] = [None] * len(articles)
+    idents = [(a.title, (a.text or "")[:TEXT_CHARS], a.language or "en") for a in articles]
     first: dict[tuple[str, str, str], int] = {}  # identity -> index of its first article here
-    todo: list[int] = []
-    for i, article in enumerate(articles):
-        ident = (article.title, (article.text or "")[:TEXT_CHARS], article.language or "en")
-        if ident in first:
-            continue
-        first[ident] = i
-        twin = _twin_computed(article)
-        if twin is None:
-            todo.append(i)
-        else:
-            results[i] = twin
-    for i, result in zip(todo, _compute_each([articles[i] for i in todo]), strict=True):
-        results[i] = result
-    for i, article in enumerate(articles):
-        if results[i] is None:
-            ident = (article.title, (article.text or "")[:TEXT_CHARS], article.language or "en")
-            # The same title and text: the same shingles too, so the signature is shared as well.
-            results[i] = results[first[ident]]
-    return [r for r in results if r is not None]
+    for i, ident in enumerate(idents):
+        first.setdefault(ident, i)
+    distinct = sorted(first.values())
+    found: dict[int, Computed | Exception] = {}
+    for i in distinct:
+        twin = _twin_computed(articles[i])
+        if twin is not None:
+            found[i] = twin
+    todo = [i for i in distinct if i not in found]
+    found.update(zip(todo, _compute_each([articles[i] for i in todo]), strict=True))
+    # The same title and text: the same shingles too, so the signature is shared as well.
+    return [found[first[ident]] for ident in idents]
 
 
 def _twin_computed(article: Article) -> Computed | None:

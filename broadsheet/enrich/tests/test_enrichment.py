@@ -491,8 +491,9 @@ def _count_heavy_steps(monkeypatch) -> list[str]:
 
     def embed(title, text):
         seen.append(f"embed:{title}")
-        unit = np.full(384, 384**-0.5, dtype=np.float32)  # as a built model would give one
-        return real_embed(title, text) if real_embed(title, text) is not None else unit
+        vector = real_embed(title, text)
+        # Without a built model, a unit vector stands in for one (the reuse needs a vector).
+        return vector if vector is not None else np.full(384, 384**-0.5, dtype=np.float32)
 
     monkeypatch.setattr(services, "hashtags_many", tags)
     monkeypatch.setattr(services, "_embed", embed)
